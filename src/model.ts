@@ -1,0 +1,180 @@
+/**
+ * The plain, readonly data that crosses module and thread boundaries.
+ * Every stage (scan, enrich, statistics, write, report) speaks in these types only.
+ */
+
+/** SQL dialects the DDL reader knows. `unknown` means: sniff it from the text. */
+export type Dialect =
+  | "mysql"
+  | "mariadb"
+  | "postgresql"
+  | "redshift"
+  | "sqlite"
+  | "duckdb"
+  | "starrocks"
+  | "snowflake"
+  | "bigquery"
+  | "sqlserver"
+  | "oracle"
+  | "hive"
+  | "unknown";
+
+export type TableType = "table" | "view" | "mv";
+
+/** One row of a v0 store, as the scan hands it to the enrichment stage (the v0 vector stays behind). */
+export interface SourceTable {
+  readonly identifier: string;
+  readonly catalogName: string;
+  readonly databaseName: string;
+  readonly schemaName: string;
+  readonly tableName: string;
+  readonly tableType: TableType;
+  /** The DDL exactly as stored; never rewritten. */
+  readonly definition: string;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** The type as written, e.g. `varchar(20)`, `DECIMAL(15,2)`. */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly defaultValue?: string;
+  /** `""` when the column has no comment. */
+  readonly comment: string;
+}
+
+export interface ForeignKey {
+  readonly name?: string;
+  readonly fromColumns: readonly string[];
+  /** The referenced table as written (may be qualified: `db.table`). */
+  readonly toTable: string;
+  /** Empty when the DDL names no columns (`REFERENCES t`): the target's primary key is meant. */
+  readonly toColumns: readonly string[];
+}
+
+/** How a table's structure was obtained. */
+export type ParseSource = "node-sql-parser" | "scanner" | "catalog" | "llm" | "none";
+
+/** What the DDL reader (or a live catalog) says about one table. */
+export interface TableStructure {
+  readonly tableName: string;
+  readonly schemaName: string;
+  readonly databaseName: string;
+  readonly tableType: TableType;
+  readonly comment: string;
+  readonly columns: readonly ColumnInfo[];
+  readonly primaryKey: readonly string[];
+  readonly uniqueKeys: readonly (readonly string[])[];
+  readonly foreignKeys: readonly ForeignKey[];
+  readonly source: ParseSource;
+  /** Set when the DDL could not be fully read; the table still migrates with what was recovered. */
+  readonly parseError?: string;
+  /** The dialect the text was read as (after sniffing, when sniffing was needed). */
+  readonly dialect: Dialect;
+}
+
+export interface EnumValue {
+  readonly value: string;
+  readonly label: string;
+}
+
+/** One foreign-key edge in relationship_metadata (CONTRACT §3 keys plus `source`/`confidence`). */
+export interface RelationshipEdge {
+  readonly from_column: string;
+  readonly to_table: string;
+  readonly to_column: string;
+  readonly source: string;
+  readonly confidence: number;
+}
+
+export interface RelationshipMetadata {
+  readonly foreign_keys: readonly RelationshipEdge[];
+  readonly join_paths: readonly string[];
+  readonly source: string;
+}
+
+export interface ColumnStatistics {
+  readonly min?: number | string | null;
+  readonly max?: number | string | null;
+  readonly mean?: number | null;
+  readonly std?: number | null;
+  readonly null_fraction?: number | null;
+  readonly distinct?: number | null;
+  readonly sampled_rows?: number;
+}
+
+/** Live-database facts about a table (statistics stage). */
+export interface TableStatistics {
+  readonly rowCount: number;
+  readonly columns: Readonly<Record<string, ColumnStatistics>>;
+}
+
+/**
+ * A v1 row without its vector, in the exact column order of CONTRACT §3.
+ * JSON columns are already serialised strings.
+ */
+export interface V1Row {
+  readonly identifier: string;
+  readonly catalog_name: string;
+  readonly database_name: string;
+  readonly schema_name: string;
+  readonly table_name: string;
+  readonly table_type: TableType;
+  readonly definition: string;
+  readonly search_text: string;
+  readonly table_comment: string;
+  readonly column_comments: string;
+  readonly column_enums: string;
+  readonly business_tags: readonly string[];
+  readonly row_count: number;
+  readonly sample_statistics: string;
+  readonly relationship_metadata: string;
+  readonly metadata_version: number;
+  readonly last_updated: number;
+}
+
+/** The v1 column names, in order: the one place the order is written down. */
+export const V1_COLUMNS = [
+  "identifier",
+  "catalog_name",
+  "database_name",
+  "schema_name",
+  "table_name",
+  "table_type",
+  "definition",
+  "search_text",
+  "vector",
+  "table_comment",
+  "column_comments",
+  "column_enums",
+  "business_tags",
+  "row_count",
+  "sample_statistics",
+  "relationship_metadata",
+  "metadata_version",
+  "last_updated",
+] as const;
+
+/** The v0 column names, in order. */
+export const V0_COLUMNS = [
+  "identifier",
+  "catalog_name",
+  "database_name",
+  "schema_name",
+  "table_name",
+  "table_type",
+  "definition",
+  "vector",
+] as const;
+
+/** Canonical identifier (CONTRACT §3): the non-empty name parts joined by `.`. */
+export function canonicalIdentifier(parts: {
+  readonly catalogName: string;
+  readonly databaseName: string;
+  readonly schemaName: string;
+  readonly tableName: string;
+}): string {
+  return [parts.catalogName, parts.databaseName, parts.schemaName, parts.tableName]
+    .filter((p) => p !== "")
+    .join(".");
+}
