@@ -1,0 +1,82 @@
+/** `datus-schema bootstrap` (alias `live-bootstrap`): build or refresh v1 metadata straight from a live database. */
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { openLiveSource } from "../../dialects/live-source.js";
+import { usageError } from "../../errors.js";
+import { importLive } from "../../engine/import-live.js";
+import {
+  boolOption,
+  type CommonArgs,
+  flag,
+  interruptSignal,
+  namespaceDialect,
+  parseDialect,
+  resolveContext,
+  runCommand,
+  withCommonOptions,
+} from "../context.js";
+import { printImportSummary, printStoreReport } from "../output.js";
+
+interface BootstrapArgs extends CommonArgs {
+  readonly database?: string;
+  readonly schema?: string;
+  readonly dialect?: string;
+  readonly extractStatistics?: string | boolean;
+  readonly extractRelationships?: string | boolean;
+  readonly incremental?: string | boolean;
+  readonly skipBackup?: string | boolean;
+  readonly queryLog?: string;
+}
+
+export const bootstrapCommand = {
+  command: "bootstrap",
+  describe: "build or refresh a namespace's v1 store from its live database",
+  builder: (y: Argv) =>
+    withCommonOptions(y, { workers: true, dbPath: false })
+      .option("database", { type: "string", describe: "database to read (default: the namespace's)" })
+      .option("schema", { type: "string", describe: "schema to read (default: the namespace's, else all)" })
+      .option("dialect", { type: "string", describe: "the namespace's engine, checked against its type" })
+      .option("extract-statistics", boolOption("row counts and column statistics", true))
+      .option("extract-relationships", boolOption("foreign keys and join paths", true))
+      .option("incremental", boolOption("only tables whose DDL changed since the last run", false))
+      .option("skip-backup", boolOption("do not copy an existing store directory first", false))
+      .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
+      .example("$0 bootstrap --config conf/agent.yml --namespace demo --extract-statistics=true", "build the demo store from the demo DuckDB file")
+      .example("$0 bootstrap --config conf/agent.yml --database=my_db --schema=public --dialect=duckdb --incremental", "nightly refresh of changed tables"),
+  handler: (argv: ArgumentsCamelCase<BootstrapArgs>) =>
+    runCommand(async () => {
+      const extractStatistics = flag("--extract-statistics", argv.extractStatistics, true);
+      const extractRelationships = flag("--extract-relationships", argv.extractRelationships, true);
+      const incremental = flag("--incremental", argv.incremental, false);
+      const skipBackup = flag("--skip-backup", argv.skipBackup, false);
+      const ctx = resolveContext(argv, { live: true });
+      if (!ctx.namespace) throw usageError("bootstrap reads a live database, which needs a namespace", "pass --config and --namespace naming it in agent.namespace");
+      if (argv.dialect && parseDialect(argv.dialect, "--dialect") !== namespaceDialect(ctx.namespace)) {
+        throw usageError(`--dialect ${argv.dialect} does not match namespace ${ctx.namespace.name} (type ${ctx.namespace.type})`, "drop --dialect, or choose the namespace of that engine");
+      }
+      if (argv.queryLog) ctx.progress.warn("--query-log is not available in this version yet: relationships come from declared foreign keys", { path: argv.queryLog });
+      const signal = interruptSignal(ctx.progress);
+      const live = await openLiveSource(ctx.namespace);
+      try {
+        const outcome = await importLive({
+          storePath: ctx.storePath,
+          live,
+          database: argv.database ?? ctx.namespace.database,
+          schema: argv.schema ?? ctx.namespace.schema,
+          dim: ctx.config?.embedding.dimSize ?? 384,
+          clear: false,
+          incremental,
+          extractRelationships,
+          statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined,
+          skipBackup,
+          workers: ctx.workers,
+          signal,
+          progress: ctx.progress,
+        });
+        printImportSummary(outcome, ctx.storePath, ctx.logFormat);
+        await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
+        return outcome.counts.interrupted ? 130 : 0;
+      } finally {
+        await live.close();
+      }
+    }),
+};

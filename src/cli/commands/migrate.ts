@@ -1,0 +1,142 @@
+/** `datus-schema migrate` (alias `migrate-v0-to-v1`). */
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
+import { usageError } from "../../errors.js";
+import { importLive, type ImportOutcome } from "../../engine/import-live.js";
+import { migrate, type MigrateOutcome } from "../../engine/migrate.js";
+import { parseShard } from "../../engine/shard.js";
+import {
+  boolOption,
+  type CommonArgs,
+  flag,
+  interruptSignal,
+  namespaceDialect,
+  parseDialect,
+  resolveContext,
+  runCommand,
+  withCommonOptions,
+} from "../context.js";
+import { printImportSummary, printMigrateSummary, printStoreReport } from "../output.js";
+
+interface MigrateArgs extends CommonArgs {
+  readonly dialect?: string;
+  readonly extractStatistics?: string | boolean;
+  readonly extractRelationships?: string | boolean;
+  readonly importSchemas?: string | boolean;
+  readonly importOnly?: string | boolean;
+  readonly clear?: string | boolean;
+  readonly force?: string | boolean;
+  readonly llmFallback?: string | boolean;
+  readonly llmModel?: string;
+  readonly skipBackup?: string | boolean;
+  readonly dryRun?: string | boolean;
+  readonly queryLog?: string;
+  readonly shard?: string;
+}
+
+export const migrateCommand = {
+  command: "migrate",
+  describe: "upgrade a namespace's LanceDB store from v0 to v1 (safe to re-run: resumes, never duplicates)",
+  builder: (y: Argv) =>
+    withCommonOptions(y, { workers: true, dbPath: true })
+      .option("dialect", { type: "string", describe: "with --db-path: the DDL dialect of the store (default: sniffed per table)" })
+      .option("extract-statistics", boolOption("row counts and column statistics from the live database", false))
+      .option("extract-relationships", boolOption("foreign keys and join paths", true))
+      .option("import-schemas", boolOption("after migrating, import every table of the namespace's live database", false))
+      .option("import-only", boolOption("skip the migration; only import (needs --import-schemas)", false))
+      .option("clear", boolOption("empty the table before importing (needs --import-schemas; never without a backup)", false))
+      .option("force", boolOption("redo every table, even those already v1", false))
+      .option("skip-backup", boolOption("do not copy the store directory first", false))
+      .option("dry-run", boolOption("do everything but write: print what would change", false))
+      .option("llm-fallback", boolOption("ask an LLM for DDL no parser reads", false))
+      .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target)" })
+      .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
+      .option("shard", { type: "string", describe: "K/N: migrate only the tables whose identifier hashes to K of N (run N processes)" })
+      .example("$0 migrate --config conf/agent.yml --namespace demo", "upgrade the demo namespace's store")
+      .example("$0 migrate --config conf/agent.yml --extract-statistics=true --import-schemas --force", "full migration: statistics, relationships, live import")
+      .example("$0 migrate --db-path ~/.datus/data/datus_db_prod --dialect mysql --dry-run", "see what would change in an orphan store")
+      .example("$0 migrate --config conf/agent.yml --shard 2/4", "the second of four parallel processes"),
+  handler: (argv: ArgumentsCamelCase<MigrateArgs>) => runCommand(() => runMigrate(argv)),
+};
+
+async function runMigrate(argv: MigrateArgs): Promise<number> {
+  // every flag is checked before anything is touched
+  const extractStatistics = flag("--extract-statistics", argv.extractStatistics, false);
+  const extractRelationships = flag("--extract-relationships", argv.extractRelationships, true);
+  const importSchemas = flag("--import-schemas", argv.importSchemas, false);
+  const importOnly = flag("--import-only", argv.importOnly, false);
+  const clear = flag("--clear", argv.clear, false);
+  const force = flag("--force", argv.force, false);
+  const skipBackup = flag("--skip-backup", argv.skipBackup, false);
+  const dryRun = flag("--dry-run", argv.dryRun, false);
+  const llmFallback = flag("--llm-fallback", argv.llmFallback, false);
+  const shard = argv.shard ? parseShard(argv.shard) : undefined;
+  if (importOnly && !importSchemas) throw usageError("--import-only needs --import-schemas", "add --import-schemas, or drop --import-only to migrate");
+  if (clear && !importSchemas) {
+    throw usageError("--clear empties the table before an import, so it needs --import-schemas", "without an import, --clear would delete the v0 rows the migration reads; use --force to redo the migration");
+  }
+  if (clear && skipBackup) throw usageError("--clear never runs without a backup, and --skip-backup was given", "drop --skip-backup");
+  if (shard && (importSchemas || clear)) throw usageError("--shard splits the migration of stored rows; it does not combine with --import-schemas or --clear", "run the import once, without --shard");
+  const ctx = resolveContext(argv, { live: extractStatistics || importSchemas });
+  const dialect = argv.dialect ? parseDialect(argv.dialect, "--dialect") : namespaceDialect(ctx.namespace);
+  if ((extractStatistics || importSchemas) && !ctx.namespace) {
+    throw usageError(
+      `${extractStatistics ? "--extract-statistics" : "--import-schemas"} reads the live database, which needs a namespace`,
+      "pass --namespace (and --config) naming the database in agent.namespace",
+    );
+  }
+  if (llmFallback) ctx.progress.warn("--llm-fallback is not available in this version yet: DDL no parser reads still migrates, and is listed by `report --details`", { model: argv.llmModel ?? "(agent.target)" });
+  if (argv.queryLog) ctx.progress.warn("--query-log is not available in this version yet: relationships come from declared foreign keys", { path: argv.queryLog });
+
+  const signal = interruptSignal(ctx.progress);
+  let live: LiveSource | undefined;
+  if ((extractStatistics || importSchemas) && ctx.namespace) live = await openLiveSource(ctx.namespace);
+  const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
+  const dim = ctx.config?.embedding.dimSize ?? 384;
+  let migrated: MigrateOutcome | undefined;
+  let imported: ImportOutcome | undefined;
+  try {
+    if (!importOnly) {
+      migrated = await migrate({
+        storePath: ctx.storePath,
+        dialect,
+        extractRelationships,
+        statistics,
+        force,
+        dryRun,
+        skipBackup,
+        workers: ctx.workers,
+        shard,
+        defaultDim: dim,
+        signal,
+        progress: ctx.progress,
+      });
+      printMigrateSummary(migrated, ctx.logFormat);
+    }
+    if (importSchemas && live && !dryRun && !signal.aborted) {
+      imported = await importLive({
+        storePath: ctx.storePath,
+        live,
+        database: ctx.namespace?.database,
+        schema: ctx.namespace?.schema,
+        dim,
+        clear,
+        incremental: false,
+        extractRelationships,
+        statistics,
+        skipBackup: skipBackup && !clear,
+        workers: ctx.workers,
+        signal,
+        progress: ctx.progress,
+      });
+      printImportSummary(imported, ctx.storePath, ctx.logFormat);
+    } else if (importSchemas && dryRun) {
+      ctx.progress.log(`dry run: would import ${(await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema })).length} tables from the live database${clear ? " after clearing the table" : ""}`);
+    }
+  } finally {
+    await live?.close();
+  }
+  if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
+  if (signal.aborted || migrated?.status === "interrupted" || imported?.counts.interrupted) return 130;
+  return 0;
+}

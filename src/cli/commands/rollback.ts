@@ -1,0 +1,21 @@
+/** `datus-schema rollback`: put a store back as it was before datus-schema migrated it. */
+import type { Argv, ArgumentsCamelCase } from "yargs";
+import { rollback } from "../../engine/rollback.js";
+import { type CommonArgs, resolveContext, runCommand, withCommonOptions } from "../context.js";
+
+export const rollbackCommand = {
+  command: "rollback",
+  describe: "restore a store to its state before the migration (recorded table version, else the newest backup directory)",
+  builder: (y: Argv) =>
+    withCommonOptions(y, { workers: false, dbPath: true })
+      .example("$0 rollback --config conf/agent.yml --namespace demo", "undo the demo migration")
+      .example("$0 rollback --db-path ~/.datus/data/datus_db_prod", "a store given by path"),
+  handler: (argv: ArgumentsCamelCase<CommonArgs>) =>
+    runCommand(async () => {
+      const ctx = resolveContext(argv, { live: false });
+      const outcome = await rollback(ctx.storePath);
+      if (ctx.logFormat === "json") process.stdout.write(`${JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message })}\n`);
+      else process.stdout.write(`${outcome.message}\n`);
+      return 0;
+    }),
+};

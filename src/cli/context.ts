@@ -1,0 +1,162 @@
+/**
+ * What every command shares: the common flags, reading the config, choosing the namespace and the store,
+ * turning signals into an abort, and turning errors into messages and exit codes.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Argv } from "yargs";
+import {
+  type AgentConfig,
+  loadConfig,
+  type NamespaceConfig,
+  parseBoolFlag,
+  selectNamespace,
+  selectNamespaceName,
+  storePathFor,
+} from "../config/load-config.js";
+import { DatusError, describeError, usageError } from "../errors.js";
+import type { Dialect } from "../model.js";
+import { ConsoleProgress, type LogFormat, type Progress } from "../engine/progress.js";
+import { defaultWorkers } from "../engine/pipeline.js";
+
+export const DEFAULT_CONFIG = "conf/agent.yml";
+
+export interface CommonArgs {
+  readonly config?: string;
+  readonly namespace?: string;
+  readonly dbPath?: string;
+  readonly logFormat?: string;
+  readonly workers?: number;
+}
+
+export function withCommonOptions<T>(y: Argv<T>, options: { workers: boolean; dbPath: boolean }) {
+  let out = y
+    .option("config", { type: "string", describe: `agent.yml to read (default ${DEFAULT_CONFIG} when it exists)` })
+    .option("namespace", { type: "string", describe: "namespace in agent.namespace (default: the only one configured)" })
+    .option("log-format", { type: "string", choices: ["text", "json"], default: "text", describe: "text, or one JSON object per line" });
+  if (options.dbPath) out = out.option("db-path", { type: "string", describe: "the LanceDB store directory (overrides config and namespace)" });
+  if (options.workers) out = out.option("workers", { type: "number", describe: "worker threads (default: CPU cores)" });
+  return out;
+}
+
+/** A boolean flag in every form the CONTRACT allows: `--f`, `--no-f`, `--f=yes|no|true|false|1|0`. */
+export function boolOption(describe: string, defaultValue: boolean) {
+  return { type: "string" as const, describe: `${describe} (default ${defaultValue})` };
+}
+
+export function flag(name: string, value: unknown, defaultValue: boolean): boolean {
+  if (value === undefined) return defaultValue;
+  if (value === "") return true;
+  return parseBoolFlag(name, value);
+}
+
+export interface Context {
+  readonly config?: AgentConfig;
+  readonly namespace?: NamespaceConfig;
+  readonly storePath: string;
+  readonly progress: Progress;
+  readonly logFormat: LogFormat;
+  readonly workers: number;
+}
+
+function readConfig(args: CommonArgs): AgentConfig | undefined {
+  if (args.config) return loadConfig(path.resolve(args.config));
+  if (fs.existsSync(DEFAULT_CONFIG)) return loadConfig(path.resolve(DEFAULT_CONFIG));
+  return undefined;
+}
+
+/**
+ * `live: true` reads the chosen namespace's whole entry (a broken entry is an error then); otherwise only
+ * its name is needed, so a namespace whose `${VAR}` is unset never stops `report` or `rollback`.
+ */
+export function resolveContext(args: CommonArgs, needs: { live: boolean }): Context {
+  const logFormat: LogFormat = args.logFormat === "json" ? "json" : "text";
+  const workers = args.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1) throw usageError(`--workers ${args.workers}: expected a whole number >= 1`);
+  const config = readConfig(args);
+  if (!config && !args.dbPath) {
+    throw usageError(`no config: ${DEFAULT_CONFIG} does not exist here and --config was not given`, "pass --config path/to/agent.yml, or --db-path path/to/store");
+  }
+  let namespace: NamespaceConfig | undefined;
+  let storePath: string;
+  if (config) {
+    const wanted = args.dbPath && !args.namespace ? undefined : args.namespace;
+    const name = args.dbPath && !args.namespace ? undefined : selectNamespaceName(config, wanted);
+    if (name && needs.live) namespace = selectNamespace(config, name);
+    else if (name && !config.namespaceIssues[name]) namespace = selectNamespace(config, name);
+    storePath = storePathFor(config, name, args.dbPath);
+  } else {
+    storePath = path.resolve(args.dbPath!);
+  }
+  return { config, namespace, storePath, progress: new ConsoleProgress(logFormat), logFormat, workers };
+}
+
+const NAMESPACE_DIALECTS: Record<string, Dialect> = {
+  duckdb: "duckdb",
+  sqlite: "sqlite",
+  postgresql: "postgresql",
+  postgres: "postgresql",
+  mysql: "mysql",
+  mariadb: "mariadb",
+  starrocks: "starrocks",
+};
+
+export const DIALECT_NAMES: readonly Dialect[] = [
+  "mysql",
+  "mariadb",
+  "postgresql",
+  "redshift",
+  "sqlite",
+  "duckdb",
+  "starrocks",
+  "snowflake",
+  "bigquery",
+  "sqlserver",
+  "oracle",
+  "hive",
+];
+
+export function parseDialect(value: string, flagName: string): Dialect {
+  const v = value.toLowerCase();
+  const d = NAMESPACE_DIALECTS[v] ?? (DIALECT_NAMES as readonly string[]).find((n) => n === v);
+  if (!d) throw usageError(`${flagName} ${value}: unknown dialect`, `use one of: ${DIALECT_NAMES.join(", ")}`);
+  return d as Dialect;
+}
+
+export function namespaceDialect(ns: NamespaceConfig | undefined): Dialect {
+  return ns ? (NAMESPACE_DIALECTS[ns.type] ?? "unknown") : "unknown";
+}
+
+/** SIGINT/SIGTERM stop taking work; the command commits what is done and reports. A second signal exits at once. */
+export function interruptSignal(progress: Progress): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${sig} again: exiting now; committed batches stay committed\n`);
+      process.exit(130);
+    }
+    progress.warn(`${sig} received: finishing the batches in flight, committing them, then stopping (press again to exit at once)`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
+
+/** Run a command body, map errors to messages and exit codes. */
+export async function runCommand(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (err) {
+    if (err instanceof DatusError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`error: ${describeError(err)}\n`);
+      if (err instanceof Error && err.stack && process.env.DATUS_SCHEMA_DEBUG) process.stderr.write(`${err.stack}\n`);
+      process.stderr.write("hint: committed batches stay committed; re-run the same command to resume, or set DATUS_SCHEMA_DEBUG=1 for a stack trace\n");
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/** What the commands print at the end: the run's summary and the store's coverage report. */
+import type { ImportOutcome } from "../engine/import-live.js";
+import type { MigrateOutcome } from "../engine/migrate.js";
+import type { LogFormat } from "../engine/progress.js";
+import { reportStore } from "../engine/store-report.js";
+import { formatReport, reportJson } from "../report/coverage.js";
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function perKey(counter: Record<string, number>): string {
+  const entries = Object.entries(counter).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(", ") : "none";
+}
+
+export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void {
+  const c = o.counts;
+  if (format === "json") {
+    out(
+      JSON.stringify({
+        event: "migrate",
+        status: o.status,
+        store: o.storePath,
+        total_rows: o.totalRows,
+        todo: o.todo,
+        written: c?.written ?? 0,
+        resumed: o.resumed,
+        parse_failures: c?.parseFailureCount ?? 0,
+        dialects: c?.dialects ?? {},
+        parsers: c?.parsers ?? {},
+        tables_with_relationships: c?.relationships ?? 0,
+        statistics_failures: c?.statisticsFailures ?? 0,
+        backup: o.backupPath ?? null,
+        pre_migration_version: o.preMigrationVersion ?? null,
+        // kilobytes; covers the worker threads and LanceDB's native memory (one process)
+        peak_rss_kb: process.resourceUsage().maxRSS,
+      }),
+    );
+    return;
+  }
+  out("");
+  out(o.status === "dry-run" ? "MIGRATION DRY RUN (nothing was written)" : "MIGRATION SUMMARY");
+  out("=".repeat(80));
+  out(`Store: ${o.storePath}`);
+  switch (o.status) {
+    case "nothing-to-do":
+      out(`Status: nothing to do: all ${o.totalRows} tables are already v1 (use --force to redo every table)`);
+      break;
+    case "dry-run":
+      out(`Would migrate: ${o.todo} of ${o.totalRows} tables`);
+      break;
+    case "interrupted":
+      out(`Status: INTERRUPTED after ${c?.written ?? 0} of ${o.todo} tables; what was written is committed. Re-run the same command to resume.`);
+      break;
+    case "migrated":
+      out(`Status: migrated ${c?.written ?? 0} of ${o.todo} tables${o.resumed ? " (resumed an earlier run)" : ""}`);
+      break;
+  }
+  if (c) {
+    out(`Dialects: ${perKey(c.dialects)}`);
+    out(`Parsed by: ${perKey(c.parsers)}`);
+    out(`Tables with relationships: ${c.relationships}`);
+    out(`DDL parse failures: ${c.parseFailureCount}${c.parseFailureCount ? " (migrated with what could be read; `report --details` lists them)" : ""}`);
+    for (const f of c.parseFailures.slice(0, o.status === "dry-run" ? 20 : 5)) out(`  ${f.identifier} [${f.dialect}]: ${f.error}`);
+    if (c.parseFailureCount > 5 && o.status !== "dry-run") out(`  ... and ${c.parseFailureCount - 5} more`);
+    if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures} tables (migrated without statistics)`);
+  }
+  if (o.status !== "dry-run") {
+    out(`Backup: ${o.backupPath ?? "none (--skip-backup, or taken by an earlier run)"}`);
+    if (o.preMigrationVersion !== undefined) out(`Undo with: datus-schema rollback --db-path ${o.storePath}   (returns to table version ${o.preMigrationVersion})`);
+  }
+}
+
+export function printImportSummary(o: ImportOutcome, storePath: string, format: LogFormat): void {
+  const c = o.counts;
+  if (format === "json") {
+    out(JSON.stringify({ event: "import", store: storePath, listed: o.listed, unchanged: o.unchanged, written: c.written, interrupted: c.interrupted, parse_failures: c.parseFailureCount, statistics_failures: c.statisticsFailures }));
+    return;
+  }
+  out("");
+  out("LIVE IMPORT SUMMARY");
+  out("=".repeat(80));
+  out(`Store: ${storePath}`);
+  out(`Tables in the live database: ${o.listed}${o.unchanged ? ` (${o.unchanged} unchanged, skipped)` : ""}`);
+  out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
+  if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
+  if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);
+}
+
+export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
+  const { figures, parseFailures } = await reportStore(storePath, topTags);
+  if (format === "json") {
+    out(JSON.stringify(reportJson(figures)));
+    return;
+  }
+  out("");
+  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures }));
+}

@@ -1,0 +1,108 @@
+/**
+ * Build or refresh v1 rows straight from a live database (`migrate --import-schemas`, `bootstrap`).
+ * The catalog (comments, columns, keys) is the primary source; the engine's DDL text is kept as
+ * `definition` and fills what the catalog lacks. Rows are upserted on the canonical identifier.
+ */
+import type { LiveSource, LiveTable } from "../dialects/live-source.js";
+import type { SourceTable, TableStructure } from "../model.js";
+import { readState, writeState } from "../store/migration-state.js";
+import { scanBatches, SchemaStore } from "../store/schema-store.js";
+import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { convertToV1Shape, recordBeforeFirstWrite } from "./migrate.js";
+import { createEnrichPool, type PipelineCounts, runPipeline, type StatisticsSource } from "./pipeline.js";
+import type { Progress } from "./progress.js";
+
+export interface ImportOptions {
+  readonly storePath: string;
+  readonly live: LiveSource;
+  readonly database?: string;
+  readonly schema?: string;
+  readonly dim: number;
+  /** Empty the table first (a new table version: rollback still returns to before it). */
+  readonly clear: boolean;
+  /** Skip tables whose stored v1 row has the same DDL. */
+  readonly incremental: boolean;
+  readonly extractRelationships: boolean;
+  readonly statistics?: StatisticsSource;
+  readonly skipBackup: boolean;
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  readonly progress: Progress;
+}
+
+export interface ImportOutcome {
+  readonly listed: number;
+  readonly unchanged: number;
+  readonly counts: PipelineCounts;
+  readonly backupPath?: string;
+}
+
+async function storedDefinitions(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const batch of scanBatches(table, { columns: ["identifier", "definition"], filter: "metadata_version = 1" })) {
+    const ids = batch.getChild("identifier");
+    const defs = batch.getChild("definition");
+    for (let i = 0; i < batch.numRows; i++) out.set(String(ids?.get(i) ?? ""), String(defs?.get(i) ?? ""));
+  }
+  return out;
+}
+
+export async function importLive(options: ImportOptions): Promise<ImportOutcome> {
+  const { progress } = options;
+  progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
+  const listed = await options.live.listTables({ database: options.database, schema: options.schema });
+  const store = await SchemaStore.open(options.storePath, { create: true });
+  let backupPath: string | undefined;
+  if (!(await store.hasSchemaTable())) {
+    await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(options.dim));
+    progress.log(`created an empty v1 ${SCHEMA_TABLE} in ${options.storePath}`);
+  } else {
+    const summary = await store.summary();
+    const state = await recordBeforeFirstWrite(store, summary.shape === "v0" ? "v0" : "v1", readState(store.path), options);
+    backupPath = state.backupPath;
+    if (summary.shape === "v0" || state.phase === "converting") await convertToV1Shape(store, state, summary.dim ?? options.dim, options);
+    if (options.clear) {
+      await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(summary.dim ?? options.dim), { mode: "overwrite" });
+      progress.log(`cleared ${SCHEMA_TABLE} (rows stay in the table history; \`datus-schema rollback\` brings them back)`);
+    }
+  }
+  const table = await store.schemaTable();
+  const dim = (await store.summary()).dim ?? options.dim;
+  let todo: LiveTable[] = listed;
+  if (options.incremental && !options.clear) {
+    const stored = await storedDefinitions(table);
+    todo = listed.filter((t) => stored.get(t.source.identifier) !== t.source.definition);
+  }
+  const catalog = new Map<string, TableStructure>(todo.map((t) => [t.source.identifier, t.structure]));
+  async function* batches(): AsyncGenerator<SourceTable[]> {
+    for (let i = 0; i < todo.length; i += 256) yield todo.slice(i, i + 256).map((t) => t.source);
+  }
+  const pool = createEnrichPool(options.workers);
+  progress.start("importing", todo.length);
+  try {
+    const counts = await runPipeline(
+      pool,
+      batches(),
+      {
+        dialect: options.live.dialect,
+        dim,
+        extractRelationships: options.extractRelationships,
+        statistics: options.statistics,
+        target: { store, table, shardTag: "import" },
+        workers: options.workers,
+        signal: options.signal,
+        progress,
+      },
+      (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
+    );
+    const state = readState(store.path);
+    if (state && !counts.interrupted) {
+      const pending = await table.countRows("metadata_version IS NULL OR metadata_version <> 1");
+      writeState(store.path, { ...state, phase: pending === 0 ? "done" : "migrating", updatedAt: new Date().toISOString() });
+    }
+    return { listed: listed.length, unchanged: listed.length - todo.length, counts, backupPath };
+  } finally {
+    progress.finish();
+    await pool.destroy();
+  }
+}

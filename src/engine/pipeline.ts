@@ -1,0 +1,217 @@
+/**
+ * The pipeline every write path shares: batches of source tables -> worker pool (parse, enrich, embed)
+ * -> optional live statistics under a connection cap -> batched merge-insert into schema_metadata.
+ * In-flight work is bounded on both sides (tasks queued to the pool, rows waiting for the writer),
+ * so memory stays flat however large the store is.
+ */
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import fs from "node:fs";
+import type * as lancedb from "@lancedb/lancedb";
+import pLimit from "p-limit";
+import { Piscina } from "piscina";
+import { describeError } from "../errors.js";
+import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
+import { v1RowsToArrow } from "../store/arrow-rows.js";
+import type { SchemaStore } from "../store/schema-store.js";
+import { parseFailureFile } from "../store/migration-state.js";
+import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
+import type { Progress } from "./progress.js";
+
+/** Where live statistics come from, and how many connections they may hold at once. */
+export interface StatisticsSource {
+  readonly maxConnections: number;
+  tableStatistics(table: SourceTable, options: { readonly sampleRows: number }): Promise<TableStatistics>;
+}
+
+export interface PipelineOptions {
+  readonly dialect: Dialect;
+  readonly dim: number;
+  readonly extractRelationships: boolean;
+  readonly statistics?: StatisticsSource;
+  readonly sampleRows?: number;
+  /** Write target; absent for --dry-run. */
+  readonly target?: { readonly store: SchemaStore; readonly table: lancedb.Table; readonly shardTag: string };
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  readonly progress: Progress;
+  /** Rows per merge-insert commit. */
+  readonly writeRows?: number;
+}
+
+export interface PipelineCounts {
+  /** Tables whose v1 row was committed (or, in a dry run, produced). */
+  written: number;
+  parseFailures: TableFailure[];
+  parseFailureCount: number;
+  dialects: Record<string, number>;
+  parsers: Record<string, number>;
+  relationships: number;
+  statisticsFailures: number;
+  staleIdentifiersRemoved: number;
+  interrupted: boolean;
+}
+
+/** Failures kept in memory for the summary; the full list goes to the store's failure log. */
+const FAILURES_KEPT = 200;
+
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export function createEnrichPool(workers: number): Piscina {
+  const filename = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
+  return new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+}
+
+function merge(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function withStatistics(row: V1Row, stats: TableStatistics): V1Row {
+  return { ...row, row_count: stats.rowCount, sample_statistics: JSON.stringify(stats.columns) };
+}
+
+/**
+ * Run `batches` through the pool into the target. Stops taking work when `signal` aborts, then commits
+ * what is already enriched: an interrupted run loses nothing it finished.
+ */
+export async function runPipeline(
+  pool: Piscina,
+  batches: AsyncIterable<readonly SourceTable[]>,
+  options: PipelineOptions,
+  catalogOf?: (rows: readonly SourceTable[]) => Record<string, TableStructure> | undefined,
+): Promise<PipelineCounts> {
+  const counts: PipelineCounts = {
+    written: 0,
+    parseFailures: [],
+    parseFailureCount: 0,
+    dialects: {},
+    parsers: {},
+    relationships: 0,
+    statisticsFailures: 0,
+    staleIdentifiersRemoved: 0,
+    interrupted: false,
+  };
+  const writeRows = options.writeRows ?? 2000;
+  const maxInFlight = Math.max(2, options.workers * 2);
+  const statsLimit = options.statistics ? pLimit(Math.max(1, options.statistics.maxConnections)) : undefined;
+  const now = Math.floor(Date.now() / 1000);
+
+  let buffered: EnrichResult[] = [];
+  let bufferedRows = 0;
+  let firstError: unknown;
+  const inFlight = new Set<Promise<void>>();
+
+  const failureLog = options.target ? parseFailureFile(options.target.store.path, options.target.shardTag) : undefined;
+
+  async function addStatistics(result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> {
+    const stats = options.statistics;
+    if (!stats || !statsLimit) return result;
+    const rows = await Promise.all(
+      result.rows.map((row, i) =>
+        statsLimit(async () => {
+          try {
+            return withStatistics(row, await stats.tableStatistics(sources[i], { sampleRows: options.sampleRows ?? 10_000 }));
+          } catch (err) {
+            counts.statisticsFailures++;
+            options.progress.warn(`statistics failed for ${row.identifier}: ${describeError(err)}`);
+            return row;
+          }
+        }),
+      ),
+    );
+    return { ...result, rows };
+  }
+
+  async function flush(): Promise<void> {
+    if (bufferedRows === 0) return;
+    const results = buffered;
+    buffered = [];
+    bufferedRows = 0;
+    // the last row for an identifier wins; a store may hold one table under several old identifiers
+    const byId = new Map<string, { row: V1Row; vector: Float32Array }>();
+    const sourceIds = new Set<string>();
+    for (const r of results) {
+      for (let i = 0; i < r.rows.length; i++) {
+        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * options.dim, (i + 1) * options.dim) });
+        sourceIds.add(r.sourceIdentifiers[i]);
+      }
+    }
+    const rows = [...byId.values()].map((e) => e.row);
+    const vectors = new Float32Array(rows.length * options.dim);
+    [...byId.values()].forEach((e, i) => vectors.set(e.vector, i * options.dim));
+    const stale = [...sourceIds].filter((id) => !byId.has(id));
+    if (options.target) {
+      const { store, table } = options.target;
+      await store.upsert(table, v1RowsToArrow(rows, vectors, options.dim));
+      // only after the new rows are committed: never drop a v0 row before its v1 row exists
+      await store.deleteIdentifiers(table, stale);
+      counts.staleIdentifiersRemoved += stale.length;
+      if (failureLog) {
+        const lines: string[] = [];
+        for (const r of results) {
+          for (const f of r.parseFailures) lines.push(JSON.stringify(f));
+          for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
+        }
+        if (lines.length) fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
+      }
+    }
+    counts.written += rows.length;
+    options.progress.advance(rows.length);
+  }
+
+  function collect(result: EnrichResult): void {
+    merge(counts.dialects, result.dialects);
+    merge(counts.parsers, result.parsers);
+    counts.relationships += result.relationships;
+    counts.parseFailureCount += result.parseFailures.length;
+    for (const f of result.parseFailures) if (counts.parseFailures.length < FAILURES_KEPT) counts.parseFailures.push(f);
+    buffered.push(result);
+    bufferedRows += result.rows.length;
+  }
+
+  for await (const rows of batches) {
+    if (options.signal?.aborted || firstError) break;
+    if (rows.length === 0) continue;
+    const task: EnrichTask = {
+      rows,
+      dialect: options.dialect,
+      dim: options.dim,
+      now,
+      extractRelationships: options.extractRelationships,
+      catalog: catalogOf?.(rows),
+    };
+    const p: Promise<void> = (pool.run(task) as Promise<EnrichResult>)
+      .then((result) => addStatistics(result, rows))
+      .then(collect)
+      .catch((err: unknown) => {
+        firstError ??= err;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (bufferedRows >= writeRows) await flush();
+  }
+  await Promise.all(inFlight);
+  if (options.signal?.aborted) counts.interrupted = true;
+  // commit what was finished, even when interrupted or when another batch failed
+  await flush();
+  if (firstError) throw firstError;
+  return counts;
+}
+
+/** Group a stream of single tables into task-sized batches. */
+export async function* inBatches<T>(items: AsyncIterable<readonly T[]>, size: number): AsyncGenerator<T[]> {
+  let current: T[] = [];
+  for await (const chunk of items) {
+    for (const item of chunk) {
+      current.push(item);
+      if (current.length >= size) {
+        yield current;
+        current = [];
+      }
+    }
+  }
+  if (current.length) yield current;
+}

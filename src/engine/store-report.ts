@@ -1,0 +1,68 @@
+/**
+ * Coverage figures of a store, read in Arrow batches (any shape: v0, v1, mixed). Read-only: never creates
+ * a table, never loads a model.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { DatusError } from "../errors.js";
+import { CoverageCounter, type CoverageFigures, type ReportRow } from "../report/coverage.js";
+import { readParseFailures, type ParseFailure } from "../store/migration-state.js";
+import { scanBatches, SchemaStore } from "../store/schema-store.js";
+import { SCHEMA_TABLE } from "../store/schemas.js";
+
+const REPORT_COLUMNS = [
+  "identifier",
+  "table_name",
+  "table_comment",
+  "column_comments",
+  "column_enums",
+  "business_tags",
+  "row_count",
+  "sample_statistics",
+  "relationship_metadata",
+  "metadata_version",
+] as const;
+
+export interface StoreReport {
+  readonly figures: CoverageFigures;
+  readonly parseFailures: readonly ParseFailure[];
+}
+
+function rowsOf(batch: RecordBatch): ReportRow[] {
+  const get = (name: string) => batch.getChild(name);
+  const cols = Object.fromEntries(REPORT_COLUMNS.map((c) => [c, get(c)]));
+  const out: ReportRow[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const v = (c: (typeof REPORT_COLUMNS)[number]) => (cols[c] ? (cols[c]!.get(i) as unknown) : null);
+    const tags = v("business_tags") as { toArray(): string[] } | null;
+    out.push({
+      identifier: (v("identifier") as string | null) ?? null,
+      table_name: (v("table_name") as string | null) ?? null,
+      table_comment: v("table_comment") as string | null,
+      column_comments: v("column_comments") as string | null,
+      column_enums: v("column_enums") as string | null,
+      business_tags: tags ? Array.from(tags.toArray()) : null,
+      row_count: v("row_count") as number | bigint | null,
+      sample_statistics: v("sample_statistics") as string | null,
+      relationship_metadata: v("relationship_metadata") as string | null,
+      metadata_version: v("metadata_version") === null ? null : Number(v("metadata_version")),
+    });
+  }
+  return out;
+}
+
+export async function reportStore(storePath: string, topTags: number): Promise<StoreReport> {
+  const store = await SchemaStore.open(storePath, { create: false });
+  if (!(await store.hasSchemaTable())) {
+    throw new DatusError("empty", `no ${SCHEMA_TABLE} table in ${storePath}: no records to report`, "check --namespace / --db-path; run `datus-schema demo` for a sample store");
+  }
+  const table = await store.schemaTable();
+  const present = new Set((await table.schema()).fields.map((f) => f.name));
+  const columns = REPORT_COLUMNS.filter((c) => present.has(c));
+  const counter = new CoverageCounter();
+  for await (const batch of scanBatches(table, { columns })) for (const row of rowsOf(batch)) counter.add(row);
+  const figures = counter.result(topTags);
+  if (figures.total === 0) {
+    throw new DatusError("empty", `${SCHEMA_TABLE} in ${storePath} has no records`, "migrate a store that has v0 rows, or build one with `datus-schema bootstrap`");
+  }
+  return { figures, parseFailures: readParseFailures(storePath) };
+}

@@ -1,0 +1,27 @@
+/**
+ * Directory backups of a store, named as the users' guide names them: `<store>.backup_v0_YYYYMMDD_HHMMSS`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Copy the whole store directory; returns the backup's path. Never overwrites an existing backup. */
+export async function backupStore(storePath: string, now = new Date()): Promise<string> {
+  let target = `${storePath}.backup_v0_${stamp(now)}`;
+  for (let n = 1; fs.existsSync(target); n++) target = `${storePath}.backup_v0_${stamp(now)}_${n}`;
+  await fs.promises.cp(storePath, target, { recursive: true, errorOnExist: true, force: false });
+  return target;
+}
+
+/** The newest `<store>.backup_v0_*` directory, if any. */
+export function latestBackup(storePath: string): string | undefined {
+  const dir = path.dirname(path.resolve(storePath));
+  const base = `${path.basename(path.resolve(storePath))}.backup_v0_`;
+  if (!fs.existsSync(dir)) return undefined;
+  const found = fs.readdirSync(dir).filter((n) => n.startsWith(base)).sort();
+  return found.length ? path.join(dir, found[found.length - 1]) : undefined;
+}

@@ -1,0 +1,112 @@
+/**
+ * The tool's bookkeeping, kept beside the table (CONTRACT §3: never inside schema_metadata):
+ * `{store}/.datus-schema/state.json` remembers the version to roll back to, the backup taken, and the phase.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export const STATE_DIR = ".datus-schema";
+/** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
+export const PRE_MIGRATION_TAG = "datus-schema-before-migration";
+
+export interface MigrationState {
+  readonly tool: "datus-schema";
+  /** The table version before this tool first wrote to it (rollback target). */
+  readonly preMigrationVersion: number;
+  readonly preMigrationShape: "v0" | "v1";
+  readonly backupPath?: string;
+  /** `converting`: re-shaping the v0 table to v1; `migrating`: enriching rows; `done`: every row is v1. */
+  readonly phase: "converting" | "migrating" | "done";
+  readonly startedAt: string;
+  readonly updatedAt: string;
+}
+
+export function stateDir(storePath: string): string {
+  return path.join(storePath, STATE_DIR);
+}
+
+function statePath(storePath: string): string {
+  return path.join(stateDir(storePath), "state.json");
+}
+
+export function readState(storePath: string): MigrationState | undefined {
+  const file = statePath(storePath);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, "utf8")) as MigrationState;
+}
+
+/** Write atomically (temp file + rename) so a kill never leaves a torn state file. */
+export function writeState(storePath: string, state: MigrationState): void {
+  fs.mkdirSync(stateDir(storePath), { recursive: true });
+  const file = statePath(storePath);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+  const fd = fs.openSync(tmp, "r");
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
+
+export function clearState(storePath: string): void {
+  fs.rmSync(statePath(storePath), { force: true });
+}
+
+/**
+ * A lock held by one process on this machine (O_EXCL create). A lock whose owner is gone is taken over.
+ * Returns a release function, or undefined when another live process holds it.
+ */
+export function tryLock(storePath: string, name: string): (() => void) | undefined {
+  fs.mkdirSync(stateDir(storePath), { recursive: true });
+  const file = path.join(stateDir(storePath), `${name}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(file, { force: true });
+    } catch {
+      const owner = Number(fs.readFileSync(file, "utf8"));
+      if (Number.isFinite(owner) && owner > 0 && isAlive(owner)) return undefined;
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface ParseFailure {
+  readonly identifier: string;
+  readonly dialect: string;
+  readonly error: string;
+}
+
+/** Parse failures of migrated tables, one JSONL file per shard so concurrent shards never share a file. */
+export function parseFailureFile(storePath: string, shard: string): string {
+  return path.join(stateDir(storePath), `parse-failures.${shard}.jsonl`);
+}
+
+export function readParseFailures(storePath: string): ParseFailure[] {
+  const dir = stateDir(storePath);
+  if (!fs.existsSync(dir)) return [];
+  const latest = new Map<string, ParseFailure | null>();
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.startsWith("parse-failures.") || !name.endsWith(".jsonl")) continue;
+    for (const line of fs.readFileSync(path.join(dir, name), "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as ParseFailure & { ok?: boolean };
+        // a later line with ok=true means the table parsed on a later run
+        latest.set(rec.identifier, rec.ok ? null : rec);
+      } catch {
+        // a torn last line from a killed run: skip it
+      }
+    }
+  }
+  return [...latest.values()].filter((f): f is ParseFailure => f !== null);
+}

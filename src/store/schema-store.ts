@@ -1,0 +1,127 @@
+/**
+ * A namespace's LanceDB store: open it, tell its shape (missing, v0, v1, mixed), stream its rows in
+ * Arrow batches, and upsert v1 rows on `identifier`.
+ */
+import fs from "node:fs";
+import * as lancedb from "@lancedb/lancedb";
+import type { RecordBatch, Schema, Table as ArrowTable } from "apache-arrow";
+import { DatusError, describeError } from "../errors.js";
+import { SCHEMA_TABLE, schemaShape, vectorDimension } from "./schemas.js";
+
+export interface StoreSummary {
+  readonly path: string;
+  /** `missing`: no store directory or no schema_metadata table. */
+  readonly shape: "missing" | "v0" | "v1";
+  readonly rows: number;
+  /** Rows with metadata_version = 1 (0 for a v0-shaped table). */
+  readonly v1Rows: number;
+  readonly dim?: number;
+  readonly version?: number;
+}
+
+/** `v1` when every row is v1, `mixed` when some are, `v0` when none are (whatever the table's shape). */
+export function migrationState(s: StoreSummary): "missing" | "empty" | "v0" | "mixed" | "v1" {
+  if (s.shape === "missing") return "missing";
+  if (s.rows === 0) return "empty";
+  if (s.v1Rows === 0) return "v0";
+  return s.v1Rows === s.rows ? "v1" : "mixed";
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+const COMMIT_RETRIES = 8;
+
+function isRetryableCommitError(err: unknown): boolean {
+  return /conflict|retryable|concurrent|timed? ?out/i.test(describeError(err));
+}
+
+export class SchemaStore {
+  private constructor(
+    readonly path: string,
+    readonly db: lancedb.Connection,
+  ) {}
+
+  /** Open the store at `path`. With `create: false` a missing directory is not created. */
+  static async open(path: string, options: { create: boolean }): Promise<SchemaStore> {
+    if (!options.create && !fs.existsSync(path)) {
+      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }));
+    }
+    try {
+      // readConsistencyInterval 0: several shard processes write the same table; always read the latest commit.
+      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }));
+    } catch (err) {
+      throw new DatusError("store", `cannot open the LanceDB store at ${path}: ${describeError(err)}`, "check --db-path / agent.storage.base_path", { cause: err });
+    }
+  }
+
+  async hasSchemaTable(): Promise<boolean> {
+    if (!fs.existsSync(this.path)) return false;
+    return (await this.db.tableNames()).includes(SCHEMA_TABLE);
+  }
+
+  async schemaTable(): Promise<lancedb.Table> {
+    try {
+      return await this.db.openTable(SCHEMA_TABLE);
+    } catch (err) {
+      throw new DatusError("store", `cannot open ${SCHEMA_TABLE} in ${this.path}: ${describeError(err)}`, "is this a Datus schema store? check --db-path / --namespace", { cause: err });
+    }
+  }
+
+  async summary(): Promise<StoreSummary> {
+    if (!(await this.hasSchemaTable())) return { path: this.path, shape: "missing", rows: 0, v1Rows: 0 };
+    const table = await this.schemaTable();
+    const schema = await table.schema();
+    const shape = schemaShape(schema);
+    const rows = await table.countRows();
+    const v1Rows = shape === "v1" ? await table.countRows("metadata_version = 1") : 0;
+    return { path: this.path, shape, rows, v1Rows, dim: vectorDimension(schema), version: await table.version() };
+  }
+
+  /** A read-only handle on one version of the table (a snapshot that later commits do not disturb). */
+  async snapshot(version: number): Promise<lancedb.Table> {
+    const table = await this.db.openTable(SCHEMA_TABLE);
+    await table.checkout(version);
+    return table;
+  }
+
+  /** Upsert rows keyed on `identifier`: re-running never duplicates. Commit conflicts with other shards are retried. */
+  async upsert(table: lancedb.Table, data: ArrowTable): Promise<void> {
+    await withCommitRetries(`upsert into ${SCHEMA_TABLE}`, () =>
+      table.mergeInsert("identifier").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+    );
+  }
+
+  async deleteIdentifiers(table: lancedb.Table, identifiers: readonly string[]): Promise<void> {
+    if (identifiers.length === 0) return;
+    const predicate = `identifier IN (${identifiers.map(sqlString).join(", ")})`;
+    await withCommitRetries(`delete from ${SCHEMA_TABLE}`, () => table.delete(predicate));
+  }
+}
+
+export async function withCommitRetries<T>(what: string, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (attempt >= COMMIT_RETRIES || !isRetryableCommitError(err)) {
+        throw new DatusError("store", `${what} failed after ${attempt} attempt(s): ${describeError(err)}`, "the store was not changed by this batch; re-run to resume", { cause: err });
+      }
+      // jittered backoff so shards that collided do not collide again in lockstep
+      await new Promise((r) => setTimeout(r, Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** Stream a table's rows as Arrow record batches, never the whole table in memory. */
+export async function* scanBatches(
+  table: lancedb.Table,
+  options: { readonly columns: readonly string[]; readonly filter?: string },
+): AsyncGenerator<RecordBatch> {
+  let query = table.query().select([...options.columns]);
+  if (options.filter) query = query.where(options.filter);
+  for await (const batch of query) yield batch;
+}
+
+export type { Schema };

@@ -1,0 +1,76 @@
+/**
+ * The Arrow schemas of `schema_metadata`: v1 exactly as CONTRACT §3 fixes it, v0 as the old agent wrote it.
+ */
+import { Field, FixedSizeList, Float32, Int32, Int64, List, Schema, Utf8 } from "apache-arrow";
+import { V0_COLUMNS, V1_COLUMNS } from "../model.js";
+
+export const SCHEMA_TABLE = "schema_metadata";
+export const VALUE_TABLE = "schema_value";
+
+function vectorType(dim: number): FixedSizeList<Float32> {
+  return new FixedSizeList(dim, new Field("item", new Float32(), true));
+}
+
+const V1_TYPES = {
+  identifier: () => new Utf8(),
+  catalog_name: () => new Utf8(),
+  database_name: () => new Utf8(),
+  schema_name: () => new Utf8(),
+  table_name: () => new Utf8(),
+  table_type: () => new Utf8(),
+  definition: () => new Utf8(),
+  search_text: () => new Utf8(),
+  table_comment: () => new Utf8(),
+  column_comments: () => new Utf8(),
+  column_enums: () => new Utf8(),
+  business_tags: () => new List(new Field("item", new Utf8(), true)),
+  row_count: () => new Int64(),
+  sample_statistics: () => new Utf8(),
+  relationship_metadata: () => new Utf8(),
+  metadata_version: () => new Int32(),
+  last_updated: () => new Int64(),
+} as const;
+
+/** The v1 schema for vectors of `dim` floats. Every column nullable, as the agent's own writer makes them. */
+export function v1Schema(dim: number): Schema {
+  return new Schema(
+    V1_COLUMNS.map((name) =>
+      name === "vector" ? new Field(name, vectorType(dim), true) : new Field(name, V1_TYPES[name](), true),
+    ),
+  );
+}
+
+/** The v0 schema (seven name/DDL columns plus the vector of the DDL). */
+export function v0Schema(dim: number): Schema {
+  return new Schema(
+    V0_COLUMNS.map((name) => (name === "vector" ? new Field(name, vectorType(dim), true) : new Field(name, new Utf8(), true))),
+  );
+}
+
+/** The vector dimension of a stored schema, or undefined when it has no fixed-size `vector` column. */
+export function vectorDimension(schema: Schema): number | undefined {
+  const field = schema.fields.find((f) => f.name === "vector");
+  if (field && field.type instanceof FixedSizeList) return field.type.listSize;
+  return undefined;
+}
+
+/** Which shape a stored table has: v1 when it carries `metadata_version`, v0 otherwise. */
+export function schemaShape(schema: Schema): "v0" | "v1" {
+  return schema.fields.some((f) => f.name === "metadata_version") ? "v1" : "v0";
+}
+
+/** Columns of `schema` that differ from the v1 contract (name, order or type); empty when it conforms. */
+export function v1SchemaDifferences(schema: Schema): string[] {
+  const dim = vectorDimension(schema) ?? 0;
+  const want = v1Schema(dim).fields;
+  const got = schema.fields;
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(want.length, got.length); i++) {
+    const w = want[i];
+    const g = got[i];
+    if (!w || !g || w.name !== g.name || String(w.type) !== String(g.type)) {
+      out.push(`#${i + 1}: want ${w ? `${w.name}:${w.type}` : "nothing"}, got ${g ? `${g.name}:${g.type}` : "nothing"}`);
+    }
+  }
+  return out;
+}
