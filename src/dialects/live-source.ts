@@ -1,0 +1,100 @@
+/**
+ * The one interface every live database engine implements (DuckDB now; PostgreSQL, MySQL,
+ * StarRocks and SQLite later). Each engine lives in its own folder `src/dialects/<name>/` with the
+ * same few files: `<name>-source.ts` (connection and this interface), `<name>-introspection.ts`
+ * (the catalog queries) and `<name>-statistics.ts` (row counts and column statistics).
+ */
+import { DatusError } from "../errors.js";
+import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
+
+/** One table or view as a live catalog describes it. */
+export interface LiveTable {
+  /**
+   * The names and the engine's own DDL text (`definition`), exactly as the engine reports it
+   * (DuckDB: `duckdb_tables().sql` / `duckdb_views().sql`). The identifier is canonical.
+   */
+  readonly source: SourceTable;
+  /**
+   * The structure read from the catalog (`source: "catalog"`): table comment, columns with type,
+   * nullability, default and comment, primary key, unique keys and declared foreign keys.
+   * Catalog comments (e.g. DuckDB `COMMENT ON`) are here even when the DDL text lacks them.
+   */
+  readonly structure: TableStructure;
+}
+
+/** Which part of a live database to list. */
+export interface LiveSourceOptions {
+  /** The database to read; absent: the connection's current database. */
+  readonly database?: string;
+  /** The schema to read; absent: every non-internal schema of the database. */
+  readonly schema?: string;
+}
+
+/** Options of {@link LiveSource.tableStatistics}. */
+export interface StatisticsOptions {
+  /** Column statistics are computed over a sample of at most this many rows (0: no column statistics). */
+  readonly sampleRows: number;
+}
+
+/** A live database opened for reading metadata. It never writes to the database. */
+export interface LiveSource {
+  /** The SQL dialect of the engine, as the DDL reader names it. */
+  readonly dialect: Dialect;
+  /**
+   * Every table and view of the database (or of one schema), with DDL and catalog structure,
+   * ordered by schema then name. Reads the catalog in a few queries in total, never one per table.
+   */
+  listTables(options: LiveSourceOptions): Promise<LiveTable[]>;
+  /**
+   * Facts about one table: the exact row count, and per column (over a sample of at most
+   * `sampleRows` rows, a real random sample where the engine supports one): min/max (numbers as
+   * numbers, dates and strings as text), mean/std for numeric columns, null_fraction, distinct
+   * and sampled_rows. Safe to call concurrently; callers cap the concurrency themselves.
+   */
+  tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /** Waits for calls in flight, then releases connections and files. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A namespace of the config (CONTRACT §2, `agent.namespace.<name>`), in camelCase. */
+export interface LiveNamespace {
+  /** `duckdb`, `sqlite`, `postgresql` (or `postgres`), `mysql`, `starrocks`. */
+  readonly type: string;
+  /** File databases (duckdb, sqlite): a path, or a `duckdb:///path` / `sqlite:///path` URI. */
+  readonly uri?: string;
+  /** Server databases: host name. */
+  readonly host?: string;
+  /** Server databases: TCP port. */
+  readonly port?: number;
+  /** Server databases: user name. */
+  readonly username?: string;
+  /** Server databases: password. */
+  readonly password?: string;
+  /** The database to read by default. */
+  readonly database?: string;
+  /** The schema to read by default. */
+  readonly schema?: string;
+  /** The catalog (StarRocks external catalogs). */
+  readonly catalog?: string;
+  /** Cap on concurrent connections to the source (`max_connections`); enforced by the caller. */
+  readonly maxConnections?: number;
+}
+
+/** Opens the live database a namespace names, with the engine its `type` names. */
+export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
+  const type = ns.type.trim().toLowerCase();
+  switch (type) {
+    case "duckdb": {
+      // Loaded lazily: commands that never touch a live database do not load the native addon.
+      const { openDuckDbNamespace } = await import("./duckdb/duckdb-source.js");
+      return openDuckDbNamespace(ns);
+    }
+    default:
+      throw new DatusError(
+        "source",
+        `live database type ${ns.type} is not supported yet`,
+        "only type duckdb can be read live for now; run migrate without --import-schemas and " +
+          "--extract-statistics to upgrade the store from its DDL alone",
+      );
+  }
+}
