@@ -7,6 +7,7 @@
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import fs from "node:fs";
+import path from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
@@ -154,7 +155,10 @@ export async function runPipeline(
           for (const f of r.parseFailures) lines.push(JSON.stringify(f));
           for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
         }
-        if (lines.length) fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
+        if (lines.length) {
+          fs.mkdirSync(path.dirname(failureLog), { recursive: true });
+          fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
+        }
       }
     }
     counts.written += rows.length;

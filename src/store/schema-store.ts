@@ -43,10 +43,13 @@ export class SchemaStore {
     readonly db: lancedb.Connection,
   ) {}
 
-  /** Open the store at `path`. With `create: false` a missing directory is not created. */
+  /**
+   * Open the store at `path`. Without `create`, a missing directory is an error (connecting would create
+   * it, and read-only commands must never leave a store behind).
+   */
   static async open(path: string, options: { create: boolean }): Promise<SchemaStore> {
     if (!options.create && !fs.existsSync(path)) {
-      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }));
+      throw new DatusError("empty", `no ${SCHEMA_TABLE} table in ${path}: the directory does not exist`, "check --namespace / --db-path (a namespace's store is {base_path}/datus_db_{namespace})");
     }
     try {
       // readConsistencyInterval 0: several shard processes write the same table; always read the latest commit.

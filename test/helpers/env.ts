@@ -1,0 +1,45 @@
+/** Shared test plumbing: temp dirs, the built CLI, paths to the shared corpus. */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestContext } from "node:test";
+
+/** The repository root (tests run from dist/test/...). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CORPUS = path.resolve(REPO_ROOT, "../shared/corpus");
+export const CLI = path.join(REPO_ROOT, "dist/src/cli/datus-schema.js");
+
+export function tempDir(t: TestContext, prefix = "datus-schema-"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the built CLI as a user would, in `cwd`. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Fill-rate line of the report: `label: a/b (x%)` -> [a, b]. */
+export function reportLine(stdout: string, label: string): [number, number] {
+  const m = new RegExp(`^\\s*${label}:\\s+(\\d+)/(\\d+) \\(`, "m").exec(stdout);
+  if (!m) throw new Error(`no "${label}:" line in:\n${stdout}`);
+  return [Number(m[1]), Number(m[2])];
+}

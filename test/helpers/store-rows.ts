@@ -1,0 +1,35 @@
+/** Read a store's rows back for assertions (the whole table: tests use small stores). */
+import * as lancedb from "@lancedb/lancedb";
+
+export type StoredRow = Record<string, unknown>;
+
+export async function readRows(storePath: string, version?: number): Promise<StoredRow[]> {
+  const db = await lancedb.connect(storePath);
+  const table = await db.openTable("schema_metadata");
+  if (version !== undefined) await table.checkout(version);
+  const out: StoredRow[] = [];
+  for await (const batch of table.query()) {
+    for (const row of batch.toArray() as { toJSON(): StoredRow }[]) out.push(plain(row.toJSON()));
+  }
+  return out;
+}
+
+/** Arrow list values (vectors, tags) as plain arrays, so rows compare with deepEqual. */
+function plain(row: StoredRow): StoredRow {
+  const out: StoredRow = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = v !== null && typeof v === "object" && "toArray" in v ? Array.from((v as { toArray(): ArrayLike<unknown> }).toArray()) : typeof v === "bigint" ? Number(v) : v;
+  }
+  return out;
+}
+
+export async function tableVersion(storePath: string): Promise<number> {
+  const db = await lancedb.connect(storePath);
+  return (await db.openTable("schema_metadata")).version();
+}
+
+export async function schemaFields(storePath: string): Promise<string[]> {
+  const db = await lancedb.connect(storePath);
+  const schema = await (await db.openTable("schema_metadata")).schema();
+  return schema.fields.map((f) => `${f.name}:${String(f.type)}`);
+}
