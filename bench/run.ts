@@ -47,7 +47,8 @@ async function migrateOnce(source: string, workers: number, scratch: string): Pr
   await fs.promises.cp(source, store, { recursive: true });
   const started = process.hrtime.bigint();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, "migrate", "--db-path", store, "--skip-backup", "--workers", String(workers), "--log-format", "json"]);
+    // through the bin's shebang, as `npx datus-schema` runs it (it sets the allocator's arena cap)
+    const child = spawn(CLI, ["migrate", "--db-path", store, "--skip-backup", "--workers", String(workers), "--log-format", "json"]);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -96,6 +97,7 @@ async function mergeInsertCeiling(scratch: string, tables: number): Promise<numb
 }
 
 async function main(): Promise<void> {
+  fs.chmodSync(CLI, 0o755);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "datus-schema-bench-"));
   try {
     console.log(`machine: ${JSON.stringify(machine())}`);

@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 /** The guide's name for `datus-schema migrate`. */
+import "./native-memory.js";
 import { hideBin } from "yargs/helpers";
 import { runCli } from "./run-cli.js";
 

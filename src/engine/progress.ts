@@ -20,6 +20,13 @@ function duration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/** Memory of this process in MiB: rss covers worker threads and native (LanceDB) memory; heap is the main JS heap. */
+function memory(): { rss_mib: number; heap_mib: number; external_mib: number } {
+  const m = process.memoryUsage();
+  const mib = (n: number) => Math.round(n / 2 ** 20);
+  return { rss_mib: mib(m.rss), heap_mib: mib(m.heapUsed), external_mib: mib(m.external) };
+}
+
 export class ConsoleProgress implements Progress {
   private phase = "";
   private total = 0;
@@ -95,7 +102,7 @@ export class ConsoleProgress implements Progress {
     const pct = this.total > 0 ? (100 * this.done) / this.total : 100;
     if (this.format === "json") {
       this.jsonOut.write(
-        `${JSON.stringify({ ts: new Date().toISOString(), level: "info", event: "progress", phase: this.phase, done: this.done, total: this.total, rate: Math.round(rate), eta_s: Number.isFinite(eta) ? Math.round(eta) : null })}\n`,
+        `${JSON.stringify({ ts: new Date().toISOString(), level: "info", event: "progress", phase: this.phase, done: this.done, total: this.total, rate: Math.round(rate), eta_s: Number.isFinite(eta) ? Math.round(eta) : null, ...memory() })}\n`,
       );
       return;
     }

@@ -110,6 +110,13 @@ export function sourceTablesOf(batch: RecordBatch): SourceTable[] {
   return out;
 }
 
+/** A scanned column can be reused as is when it is one chunk of exactly the target type (child names included). */
+function reusable(source: { data: readonly Data[]; type: DataType }, field: Field): boolean {
+  const sameChildren = (a: DataType, b: DataType): boolean =>
+    (a.children ?? []).length === (b.children ?? []).length && (a.children ?? []).every((c, i) => c.name === b.children[i].name);
+  return source.data.length === 1 && String(source.type) === String(field.type) && sameChildren(source.type, field.type as DataType);
+}
+
 /**
  * A v0 batch re-shaped to the v1 schema with `metadata_version = 0`: the v1 fields stay null and the
  * v0 vector is kept, so the converted table still answers searches until each row is migrated.
@@ -124,6 +131,7 @@ export function v0BatchAsPendingV1(batch: RecordBatch, dim: number, keep?: reado
     const source = batch.getChild(field.name);
     if (field.name === "metadata_version") return columnData(field, new Array(rows).fill(0));
     if (field.name === "vector") {
+      if (whole && source && reusable(source, field)) return source.data[0];
       const flat = new Float32Array(rows * dim);
       if (source) {
         index.forEach((row, i) => {
@@ -134,7 +142,7 @@ export function v0BatchAsPendingV1(batch: RecordBatch, dim: number, keep?: reado
       return fixedSizeVectorData(field, flat, rows);
     }
     if (!source) return columnData(field, new Array(rows).fill(null));
-    if (whole && source.data.length === 1 && String(source.type) === String(field.type)) return source.data[0];
+    if (whole && reusable(source, field)) return source.data[0];
     return columnData(field, index.map((row) => source.get(row) as unknown));
   });
   return tableFrom(schema, children, rows);

@@ -33,6 +33,16 @@ export function sqlString(value: string): string {
 
 const COMMIT_RETRIES = 8;
 
+/**
+ * One LanceDB session per process with small caches: the defaults (GiBs of index and metadata cache) let
+ * a long batch job's memory grow with every commit, and a batch job re-reads little.
+ */
+let session: lancedb.Session | undefined;
+function storeSession(): lancedb.Session {
+  session ??= new lancedb.Session(BigInt(64 * 2 ** 20), BigInt(64 * 2 ** 20));
+  return session;
+}
+
 function isRetryableCommitError(err: unknown): boolean {
   return /conflict|retryable|concurrent|timed? ?out/i.test(describeError(err));
 }
@@ -53,7 +63,7 @@ export class SchemaStore {
     }
     try {
       // readConsistencyInterval 0: several shard processes write the same table; always read the latest commit.
-      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }));
+      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }, storeSession()));
     } catch (err) {
       throw new DatusError("store", `cannot open the LanceDB store at ${path}: ${describeError(err)}`, "check --db-path / agent.storage.base_path", { cause: err });
     }
