@@ -5,6 +5,7 @@
  */
 import type { LiveSource, LiveTable } from "../dialects/live-source.js";
 import type { SourceTable, TableStructure } from "../model.js";
+import { backupStore } from "../store/backup.js";
 import { readState, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
@@ -58,10 +59,16 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     progress.log(`created an empty v1 ${SCHEMA_TABLE} in ${options.storePath}`);
   } else {
     const summary = await store.summary();
-    const state = await recordBeforeFirstWrite(store, summary.shape === "v0" ? "v0" : "v1", readState(store.path), options);
+    const earlier = readState(store.path);
+    const state = await recordBeforeFirstWrite(store, summary.shape === "v0" ? "v0" : "v1", earlier, options);
     backupPath = state.backupPath;
     if (summary.shape === "v0" || state.phase === "converting") await convertToV1Shape(store, state, summary.dim ?? options.dim, options);
     if (options.clear) {
+      // a backup taken by an earlier run predates what is cleared now: --clear never runs without its own
+      if (earlier !== undefined || state.backupPath === undefined) {
+        backupPath = await backupStore(store.path);
+        progress.log(`backup written before clearing: ${backupPath}`);
+      }
       await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(summary.dim ?? options.dim), { mode: "overwrite" });
       progress.log(`cleared ${SCHEMA_TABLE} (rows stay in the table history; \`datus-schema rollback\` brings them back)`);
     }
