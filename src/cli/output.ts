@@ -3,7 +3,7 @@ import type { ImportOutcome } from "../engine/import-live.js";
 import type { MigrateOutcome } from "../engine/migrate.js";
 import type { LogFormat } from "../engine/progress.js";
 import { reportStore } from "../engine/store-report.js";
-import { formatReport, reportJson } from "../report/coverage.js";
+import { formatReport, parseFailuresPerDialect, reportJson } from "../report/coverage.js";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -91,7 +91,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
 export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
   const { figures, parseFailures } = await reportStore(storePath, topTags);
   if (format === "json") {
-    out(JSON.stringify(reportJson(figures)));
+    out(JSON.stringify({ ...reportJson(figures), parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures) } }));
     return;
   }
   out("");

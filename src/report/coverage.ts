@@ -273,7 +273,10 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
 
   const failures = opts.parseFailures ?? [];
   if (!opts.details) {
-    if (failures.length > 0) lines.push("", `DDL parse failures: ${failures.length} (--details lists them)`);
+    if (failures.length > 0) {
+      lines.push("", `DDL parse failures: ${failures.length} (migrated with what could be read; --details lists them)`);
+      lines.push(...indented(parseFailuresPerDialect(failures).map(({ dialect, count }) => `${dialect}: ${count}`)));
+    }
     return lines.join("\n");
   }
 
@@ -300,6 +303,13 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
     if (list.length > DEFAULT_LACKING_CAP) lines.push(`    ... and ${list.length - DEFAULT_LACKING_CAP} more`);
   }
   return lines.join("\n");
+}
+
+/** Parse failures counted per dialect, most first (ties by name). */
+export function parseFailuresPerDialect(failures: readonly ParseFailure[]): { dialect: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const f of failures) counts.set(f.dialect, (counts.get(f.dialect) ?? 0) + 1);
+  return [...counts].map(([dialect, count]) => ({ dialect, count })).sort((a, b) => b.count - a.count || (a.dialect < b.dialect ? -1 : 1));
 }
 
 /** One rate as JSON: the `count/total (pct%)` of the text line. */
