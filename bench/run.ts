@@ -12,7 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as lancedb from "@lancedb/lancedb";
+import { parseDdl, splitStatements } from "../src/ddl/parse-ddl.js";
 import { enrichBatch } from "../src/engine/enrich-batch.js";
+import type { Dialect } from "../src/model.js";
 import { v1RowsToArrow } from "../src/store/arrow-rows.js";
 import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
@@ -78,6 +80,49 @@ function enrichmentCeiling(tables: number): number {
   return tables / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+const CORPUS_FILES: readonly [string, Dialect][] = [
+  ["chinook/chinook_mysql.sql", "mysql"],
+  ["chinook/chinook_postgresql.sql", "postgresql"],
+  ["chinook/chinook_sqlite.sql", "sqlite"],
+  ["sakila/mysql-schema.sql", "mysql"],
+  ["sakila/postgres-schema.sql", "postgresql"],
+  ["sakila/sqlite-schema.sql", "sqlite"],
+  ["employees/mysql-schema.sql", "mysql"],
+  ...["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"].map((t): [string, Dialect] => [`starrocks-tpch/ddl/${t}.sql`, "starrocks"]),
+];
+
+interface ParseFigures {
+  readonly statements: number;
+  readonly tablesPerSecond: number;
+  /** Per dialect: how many statements each parser read (scanner first, node-sql-parser as fallback, none = unread). */
+  readonly parsers: Record<string, Record<string, number>>;
+}
+
+/** The DDL reader alone on every CREATE statement of the shared corpus, one thread: the per-worker parse rate. */
+function corpusParseRate(corpus: string): ParseFigures | undefined {
+  if (!fs.existsSync(corpus)) return undefined;
+  const statements: [string, Dialect][] = [];
+  for (const [file, dialect] of CORPUS_FILES) {
+    for (const stmt of splitStatements(fs.readFileSync(path.join(corpus, file), "utf8"), dialect)) {
+      if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?(TABLE|VIEW)\b/i.test(stmt)) statements.push([stmt, dialect]);
+    }
+  }
+  const parsers: Record<string, Record<string, number>> = {};
+  for (const [stmt, dialect] of statements) {
+    const per = (parsers[dialect] ??= {});
+    const source = parseDdl(stmt, dialect).source;
+    per[source] = (per[source] ?? 0) + 1;
+  }
+  let parsed = 0;
+  const started = process.hrtime.bigint();
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    for (const [stmt, dialect] of statements) parseDdl(stmt, dialect);
+    parsed += statements.length;
+  }
+  return { statements: statements.length, tablesPerSecond: parsed / (Number(process.hrtime.bigint() - started) / 1e9), parsers };
+}
+
 /** Merge-insert of ready-made v1 rows into a table of the same size: the store's write ceiling. */
 async function mergeInsertCeiling(scratch: string, tables: number): Promise<number> {
   const dir = path.join(scratch, "raw-write");
@@ -107,6 +152,14 @@ async function main(): Promise<void> {
     await writeV0Store(source, syntheticCatalog(TABLES), DIM);
     console.log(`  done in ${((Date.now() - genStart) / 1000).toFixed(1)} s`);
 
+    const parse = corpusParseRate(path.resolve(ROOT, "../shared/corpus"));
+    if (parse) {
+      console.log(`DDL reader on the corpus mix (${parse.statements} CREATE statements), 1 thread: ${Math.round(parse.tablesPerSecond)} tables/s`);
+      for (const [dialect, counts] of Object.entries(parse.parsers)) console.log(`  ${dialect}: ${Object.entries(counts).map(([p, n]) => `${p} ${n}`).join(", ")}`);
+    } else {
+      console.log("DDL reader on the corpus mix: skipped (../shared/corpus not found)");
+    }
+
     const ceilingTables = Math.min(TABLES, 20_000);
     const enrichRate = enrichmentCeiling(ceilingTables);
     console.log(`enrichment alone, 1 thread: ${Math.round(enrichRate)} tables/s (${ceilingTables} tables)`);
@@ -124,6 +177,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       tables: TABLES,
+      corpus_parse: parse ? { statements: parse.statements, tables_per_s_1_thread: Math.round(parse.tablesPerSecond), parsers_per_dialect: parse.parsers } : null,
       enrichment_tables_per_s_1_thread: Math.round(enrichRate),
       merge_insert_tables_per_s: Math.round(writeRate),
       migrate: runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), tables_per_s: Math.round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB) })),
