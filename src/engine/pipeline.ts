@@ -25,6 +25,12 @@ export interface StatisticsSource {
   tableStatistics(table: SourceTable, options: { readonly sampleRows: number }): Promise<TableStatistics>;
 }
 
+/**
+ * A main-thread stage after the workers (LLM recovery of unread DDL, catalog-wide relationships): it takes a
+ * batch's result and its source rows and returns the result to write. Stages run in the order given.
+ */
+export type ResultStage = (result: EnrichResult, sources: readonly SourceTable[]) => Promise<EnrichResult> | EnrichResult;
+
 export interface PipelineOptions {
   readonly dialect: Dialect;
   readonly dim: number;
@@ -38,6 +44,7 @@ export interface PipelineOptions {
   readonly progress: Progress;
   /** Rows per merge-insert commit. */
   readonly writeRows?: number;
+  readonly stages?: readonly ResultStage[];
 }
 
 export interface PipelineCounts {
@@ -103,6 +110,7 @@ export async function runPipeline(
   let bufferedRows = 0;
   let firstError: unknown;
   const inFlight = new Set<Promise<void>>();
+  let writing: Promise<void> | undefined;
 
   const failureLog = options.target ? parseFailureFile(options.target.store.path, options.target.shardTag) : undefined;
 
@@ -187,7 +195,11 @@ export async function runPipeline(
       catalog: catalogOf?.(rows),
     };
     const p: Promise<void> = (pool.run(task) as Promise<EnrichResult>)
-      .then((result) => addStatistics(result, rows))
+      .then(async (result) => {
+        let staged = result;
+        for (const stage of options.stages ?? []) staged = await stage(staged, rows);
+        return addStatistics(staged, rows);
+      })
       .then(collect)
       .catch((err: unknown) => {
         firstError ??= err;
@@ -195,11 +207,14 @@ export async function runPipeline(
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    if (bufferedRows >= writeRows) await flush();
+    // one commit runs while workers keep enriching; past three commits' worth of rows, wait for it
+    if (bufferedRows >= writeRows && !writing) writing = flush().finally(() => (writing = undefined));
+    while (writing && bufferedRows >= 3 * writeRows) await writing;
   }
   await Promise.all(inFlight);
   if (options.signal?.aborted) counts.interrupted = true;
   // commit what was finished, even when interrupted or when another batch failed
+  await writing;
   await flush();
   if (firstError) throw firstError;
   return counts;
