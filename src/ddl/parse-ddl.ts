@@ -6,7 +6,7 @@
  */
 import { describeError } from "../errors.js";
 import type { ColumnInfo, Dialect, ParseSource, TableStructure } from "../model.js";
-import { newDraft, scanStatement, targets, type Amendment, type Draft } from "./scanner.js";
+import { newDraft, scanStatement, targets, type Amendment, type Draft, type DraftColumn } from "./scanner.js";
 import { sniffDialect } from "./sniff-dialect.js";
 import { parseWithSqlParser } from "./sql-parser-fallback.js";
 import { groupStatements, lexRules, tokenize } from "./tokenize.js";
@@ -18,6 +18,9 @@ interface Scanned {
   readonly amendments: Amendment[];
   /** The text of each CREATE, for the fallback parser. */
   readonly createTexts: string[];
+  /** The statement number of each CREATE and of each amendment (what came before what). */
+  readonly createAt: number[];
+  readonly amendAt: number[];
 }
 
 function scanText(definition: string, dialect: Dialect, firstOnly: boolean): Scanned {
@@ -25,7 +28,9 @@ function scanText(definition: string, dialect: Dialect, firstOnly: boolean): Sca
   const creates: Draft[] = [];
   const createTexts: string[] = [];
   const amendments: Amendment[] = [];
-  for (const tokens of statements) {
+  const createAt: number[] = [];
+  const amendAt: number[] = [];
+  for (const [at, tokens] of statements.entries()) {
     const first = tokens[0].upper;
     if (first !== "CREATE" && first !== "COMMENT" && first !== "ALTER") continue;
     // after the first table, only CREATE UNIQUE INDEX still matters (it adds a unique key)
@@ -34,13 +39,105 @@ function scanText(definition: string, dialect: Dialect, firstOnly: boolean): Sca
     if (scanned.kind === "create") {
       creates.push(scanned.draft);
       createTexts.push(definition.slice(tokens[0].start, tokens[tokens.length - 1].end));
-    } else if (scanned.kind === "amend") amendments.push(scanned.amendment);
+      createAt.push(at);
+    } else if (scanned.kind === "amend") {
+      amendments.push(scanned.amendment);
+      amendAt.push(at);
+    }
   }
-  return { creates, amendments, createTexts };
+  return { creates, amendments, createTexts, createAt, amendAt };
 }
 
 function applyAmendments(draft: Draft, amendments: readonly Amendment[]): void {
   for (const a of amendments) if (targets(draft, a.target)) a.apply(draft);
+}
+
+function groupBy(indexes: Iterable<number>, name: (i: number) => string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const i of indexes) {
+    const key = name(i).toLowerCase();
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [i]);
+    else list.push(i);
+  }
+  return out;
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * PostgreSQL `INHERITS (parent)` and `PARTITION OF parent`: the child's columns are the parents'
+ * columns first (in parent order), then its own; a column of its own with a parent's name merges into
+ * the parent's position (PostgreSQL: "merging column with inherited definition"). The parent is taken
+ * as it stood when the child was created (its CREATE plus the amendments before the child's CREATE), so
+ * NOT NULL comes along, including the NOT NULL of a primary key declared by then; comments, keys and
+ * foreign keys do not (PostgreSQL copies none of them to an inheriting table; partitions: see
+ * {@link inheritPartitionKeys}). Runs before the script's amendments are applied, so that a COMMENT ON
+ * COLUMN of an inherited column finds it. Returns each child's parent drafts.
+ */
+function inheritColumns(scanned: Scanned, amendmentsNamed: ReadonlyMap<string, number[]>): Map<Draft, Draft[]> {
+  const { creates, amendments, createAt, amendAt } = scanned;
+  const parentsOf = new Map<Draft, Draft[]>();
+  if (!creates.some((d) => d.parents.length > 0)) return parentsOf;
+  // by lower-cased table name (dumps with thousands of partitions stay linear)
+  const createsNamed = groupBy(creates.keys(), (j) => creates[j].tableName);
+  creates.forEach((child, i) => {
+    if (child.parents.length === 0) return;
+    const inherited: DraftColumn[] = [];
+    const parents: Draft[] = [];
+    for (const parts of child.parents) {
+      const candidates = (createsNamed.get(parts[parts.length - 1].toLowerCase()) ?? []).filter(
+        (j) => j < i && creates[j].tableType === "table" && targets(creates[j], parts),
+      );
+      if (candidates.length === 0) continue; // the parent is not in this text
+      const parent = creates[candidates[candidates.length - 1]];
+      parents.push(parent);
+      const then: Draft = structuredClone(parent);
+      for (const k of amendmentsNamed.get(then.tableName.toLowerCase()) ?? []) {
+        if (amendAt[k] < createAt[i] && targets(then, amendments[k].target)) amendments[k].apply(then);
+      }
+      const pk = new Set(then.primaryKey.map((c) => c.toLowerCase()));
+      for (const c of then.columns) {
+        if (inherited.some((x) => sameName(x.name, c.name))) continue;
+        const nullable = c.nullable && !pk.has(c.name.toLowerCase());
+        inherited.push({ name: c.name, type: c.type, nullable, ...(c.defaultValue !== undefined ? { defaultValue: c.defaultValue } : {}), comment: "" });
+      }
+    }
+    parentsOf.set(child, parents);
+    if (inherited.length === 0) return;
+    // a partition's column list holds options only (`b WITH OPTIONS NOT NULL`), no columns of its own
+    const own = child.partitionOf ? child.columnOptions : child.columns;
+    const merged = inherited.map((p): DraftColumn => {
+      const o = own.find((c) => sameName(c.name, p.name));
+      if (o === undefined) return p;
+      const type = o.type === "" ? p.type : o.type;
+      const defaultValue = o.defaultValue ?? p.defaultValue;
+      return { name: p.name, type, nullable: p.nullable && o.nullable, ...(defaultValue !== undefined ? { defaultValue } : {}), comment: o.comment };
+    });
+    child.columns = [...merged, ...own.filter((c) => !inherited.some((p) => sameName(p.name, c.name)))];
+  });
+  return parentsOf;
+}
+
+/**
+ * A partition (`PARTITION OF`) also has its parent's primary key, unique keys and foreign keys
+ * (PostgreSQL clones them onto every partition, also when they are added to the parent later).
+ * Runs after the amendments, on the parents as they end up.
+ */
+function inheritPartitionKeys(parentsOf: ReadonlyMap<Draft, Draft[]>): void {
+  for (const [child, parents] of parentsOf) {
+    if (!child.partitionOf) continue;
+    for (const parent of parents) {
+      if (child.primaryKey.length === 0) child.primaryKey = [...parent.primaryKey];
+      child.uniqueKeys.push(...parent.uniqueKeys.map((k) => [...k]));
+      for (const fk of parent.foreignKeys) {
+        const from = fk.fromColumns.join(",").toLowerCase();
+        if (!child.foreignKeys.some((own) => own.fromColumns.join(",").toLowerCase() === from && sameName(own.toTable, fk.toTable))) child.foreignKeys.push(fk);
+      }
+    }
+  }
 }
 
 /**
@@ -133,17 +230,26 @@ export function parseDdl(definition: string, dialect: Dialect): TableStructure {
 
 /**
  * Every CREATE TABLE / CREATE VIEW of a whole script (a dump, a schema file), in order, each with the
- * COMMENT ON / ALTER TABLE … ADD / CREATE UNIQUE INDEX statements that name it applied. Never throws.
+ * COMMENT ON / ALTER TABLE … ADD / CREATE UNIQUE INDEX statements that name it applied, and (PostgreSQL)
+ * the columns it inherits from a parent table of the same script (INHERITS, PARTITION OF). Never throws.
  */
 export function parseDdlScript(sql: string, dialect: Dialect): TableStructure[] {
   let read: Dialect = dialect;
   try {
     read = effectiveDialect(sql, dialect);
     const scanned = scanText(sql, read, false);
-    return scanned.creates.map((draft, i) => {
-      applyAmendments(draft, scanned.amendments);
-      return resolve(draft, scanned.createTexts[i], scanned.createTexts[i], read);
-    });
+    // the amendments by the (lower-cased) table name they end with: dumps of thousands of tables stay linear
+    const { amendments } = scanned;
+    const amendmentsNamed = groupBy(amendments.keys(), (k) => amendments[k].target[amendments[k].target.length - 1] ?? "");
+    const parentsOf = inheritColumns(scanned, amendmentsNamed);
+    // each table with the amendments that name it, in script order
+    for (const draft of scanned.creates) {
+      for (const k of amendmentsNamed.get(draft.tableName.toLowerCase()) ?? []) {
+        if (targets(draft, amendments[k].target)) amendments[k].apply(draft);
+      }
+    }
+    inheritPartitionKeys(parentsOf);
+    return scanned.creates.map((draft, i) => resolve(draft, scanned.createTexts[i], scanned.createTexts[i], read));
   } catch {
     return [];
   }

@@ -31,6 +31,18 @@ export interface Draft {
   foreignKeys: ForeignKey[];
   /** Column-list items the scanner could not read as a column or a constraint. */
   unreadItems: number;
+  /**
+   * The tables this one takes its leading columns from, as written in parts: PostgreSQL
+   * `INHERITS (a, b)` and `PARTITION OF a`. Only a whole script can resolve them (parseDdlScript).
+   */
+  parents: string[][];
+  /** `PARTITION OF` (the partition also takes the parent's keys) rather than `INHERITS`. */
+  partitionOf: boolean;
+  /**
+   * `PARTITION OF p (b WITH OPTIONS NOT NULL)`: options on columns the partition takes from its parent,
+   * not columns of its own (type ""); applied when the parent is resolved.
+   */
+  columnOptions: DraftColumn[];
 }
 
 /** A statement that adds to a table created elsewhere in the same text. */
@@ -216,6 +228,9 @@ export function newDraft(): Draft {
     uniqueKeys: [],
     foreignKeys: [],
     unreadItems: 0,
+    parents: [],
+    partitionOf: false,
+    columnOptions: [],
   };
 }
 
@@ -286,11 +301,24 @@ function scanCreate(src: string, ts: readonly Token[], dialect: Dialect): Scanne
 
 function scanTableBody(src: string, ts: readonly Token[], k: number, draft: Draft): void {
   const n = ts.length;
-  // PostgreSQL `PARTITION OF parent (...)` and `OF type` have no column list of their own
+  // PostgreSQL `PARTITION OF parent [(column options)] FOR VALUES …`: the columns are the parent's
+  if (isWord(ts[k], "PARTITION") && isWord(ts[k + 1], "OF")) {
+    const parent = readName(ts, k + 2, n);
+    if (parent.parts.length > 0) {
+      draft.parents.push(parent.parts);
+      draft.partitionOf = true;
+    }
+    k = parent.next;
+  }
+  // `OF type` has no column list of its own
   if (isPunct(ts[k], "(")) {
     const close = matchParen(ts, k, n);
     const items = splitTopLevel(ts, k + 1, close);
     for (const [a, b] of items) readTableElement(src, ts, a, b, draft);
+    if (draft.partitionOf) {
+      draft.columnOptions = draft.columns.map((c) => ({ ...c, type: "" }));
+      draft.columns = [];
+    }
     k = close + 1;
   }
   const selectAt = readTableOptions(ts, k, n, draft);
@@ -318,7 +346,8 @@ function scanViewBody(src: string, ts: readonly Token[], k: number, draft: Draft
 
 /**
  * Table options after the column list: COMMENT [=] '…' (MySQL, StarRocks, Snowflake), StarRocks
- * PRIMARY KEY(…)/UNIQUE KEY(…) models, BigQuery OPTIONS(description=…). Everything else is skipped.
+ * PRIMARY KEY(…)/UNIQUE KEY(…) models, BigQuery OPTIONS(description=…), PostgreSQL INHERITS (…).
+ * Everything else is skipped.
  * Returns the index of the SELECT of an `AS SELECT` body, or -1.
  */
 function readTableOptions(ts: readonly Token[], k: number, n: number, draft: Draft): number {
@@ -361,6 +390,18 @@ function readTableOptions(ts: readonly Token[], k: number, n: number, draft: Dra
             const close = matchParen(ts, k + 1, n);
             const description = optionDescription(ts, k + 2, close);
             if (description !== undefined && draft.comment === "") draft.comment = description;
+            k = close + 1;
+            continue;
+          }
+          break;
+        case "INHERITS":
+          // PostgreSQL `INHERITS (parent, other.parent)`
+          if (isPunct(ts[k + 1], "(")) {
+            const close = matchParen(ts, k + 1, n);
+            for (const [a, b] of splitTopLevel(ts, k + 2, close)) {
+              const parent = readName(ts, a, b);
+              if (parent.parts.length > 0) draft.parents.push(parent.parts);
+            }
             k = close + 1;
             continue;
           }
@@ -611,7 +652,9 @@ function readTableElement(src: string, ts: readonly Token[], a: number, b: numbe
         break;
       case "FULLTEXT":
       case "SPATIAL":
-        if (isWord(ts[k + 1], "KEY") || isWord(ts[k + 1], "INDEX") || isNameToken(ts[k + 1])) return;
+        // `FULLTEXT KEY idx (a)`, `FULLTEXT idx (a)`, `FULLTEXT (a)` is an index; `fulltext tsvector NOT NULL`
+        // (PostgreSQL Sakila) is a column called fulltext
+        if (isWord(ts[k + 1], "KEY") || isWord(ts[k + 1], "INDEX") || isIndexElement(ts, k, b)) return;
         break;
       case "CHECK":
       case "EXCLUDE":
