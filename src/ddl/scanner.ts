@@ -735,11 +735,17 @@ function readColumns(src: string, ts: readonly Token[], k: number, b: number, dr
       else if (t.kind === "string" || t.kind === "dq") break;
       k++;
     }
-    column.type = render(src, ts, typeStart, k);
+    // SQL Server brackets type names (`[nchar](5)`); `integer[]` / `int[3]` arrays keep theirs
+    column.type = render(src, ts, typeStart, k).replace(/\[([A-Za-z_][\w ]*)\]/g, "$1");
     // constraints and attributes
     let nextColumn = false;
     while (k < b && !nextColumn) {
       const t = ts[k];
+      // SQL Server names inline constraints: `[Freight] money CONSTRAINT [DF_x] DEFAULT (0)`
+      if (isWord(t, "CONSTRAINT") && isNameToken(ts[k + 1]) && !isConstraintKeyword(ts[k + 1])) {
+        k += 2;
+        continue;
+      }
       if (isHardQuotedName(src, t)) {
         nextColumn = true;
         break;
@@ -886,7 +892,10 @@ function scanAlterTable(src: string, ts: readonly Token[], dialect: Dialect): Sc
   if (isWord(ts[k], "IF") && isWord(ts[k + 1], "EXISTS")) k += 2;
   const name = readName(ts, k, n, dialect === "bigquery");
   if (name.parts.length === 0) return OTHER;
-  const actions = splitTopLevel(ts, name.next, n);
+  let from = name.next;
+  // SQL Server: ALTER TABLE t WITH NOCHECK ADD CONSTRAINT …
+  if (isWord(ts[from], "WITH") && (isWord(ts[from + 1], "CHECK") || isWord(ts[from + 1], "NOCHECK"))) from += 2;
+  const actions = splitTopLevel(ts, from, n);
   return {
     kind: "amend",
     amendment: {

@@ -169,6 +169,14 @@ function dollarTag(src: string, i: number): string {
 
 const STRING_PREFIXES: ReadonlySet<string> = new Set(["N", "E", "X", "B", "U", "R"]);
 
+/** SQL Server's `GO` batch separator: alone on its line (an optional count may follow), it ends a statement. */
+function isBatchSeparator(src: string, t: Token): boolean {
+  let a = t.start - 1;
+  while (a >= 0 && (src[a] === " " || src[a] === "\t")) a--;
+  if (a >= 0 && src[a] !== "\n" && src[a] !== "\r") return false;
+  return /^[ \t]*\d*[ \t]*(\r?\n|$)/.test(src.slice(t.end, t.end + 32));
+}
+
 /** Splits SQL text into tokens; comments and whitespace are dropped. Never throws. */
 export function tokenize(src: string, rules: LexRules): Token[] {
   const tokens: Token[] = [];
@@ -298,7 +306,7 @@ export function tokenize(src: string, rules: LexRules): Token[] {
     push("punct", i, i + 1, src[i]);
     i++;
   }
-  return tokens;
+  return tokens.map((t) => (t.kind === "word" && t.upper === "GO" && isBatchSeparator(src, t) ? { ...t, kind: "end" as const } : t));
 }
 
 const ROUTINE_WORDS: ReadonlySet<string> = new Set(["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "PACKAGE"]);
