@@ -16,6 +16,11 @@ export interface RelationshipOptions {
 /** `REFERENCES t` without columns means t's primary key; a guess (same column name) gets this confidence. */
 export const GUESSED_TARGET_CONFIDENCE = 0.6;
 
+/** A join path naming both ends: `from_table.from_column -> to_table.to_column`. */
+export function joinPath(fromTable: string, fromColumn: string, toTable: string, toColumn: string): string {
+  return `${fromTable}.${fromColumn} -> ${toTable}.${toColumn}`;
+}
+
 function lastPart(name: string): string {
   const i = name.lastIndexOf(".");
   return (i < 0 ? name : name.slice(i + 1)).toLowerCase();
@@ -56,7 +61,7 @@ export function declaredRelationships(structure: TableStructure, options: Relati
   const from = structure.tableName;
   return {
     foreign_keys: edges,
-    join_paths: edges.map((e) => `${from}.${e.from_column} -> ${e.to_table}.${e.to_column}`),
+    join_paths: edges.map((e) => joinPath(from, e.from_column, e.to_table, e.to_column)),
     source,
   };
 }

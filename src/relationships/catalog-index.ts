@@ -1,0 +1,532 @@
+/**
+ * The whole catalog, as much of it as relationship inference needs: table names, columns and which
+ * columns are keys. Built once in a pre-pass (one `add` per table), then read by `inferFromNames` and
+ * `joinEdges` for every table, so inference sees the whole catalog, not one batch.
+ *
+ * Compact by construction, for 10^6 tables: strings are interned once (column names repeat across
+ * tables), per-table facts live in typed arrays (struct of arrays, no object per table), and the lookups
+ * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
+ */
+import type { SourceTable, TableStructure } from "../model.js";
+import { ChainMap } from "./chain-map.js";
+import { abbreviates, contracts, impliedKey, moduleStrippedEntity, prefixedStem, tableEntity } from "./naming.js";
+
+/** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
+export interface TableSummary {
+  readonly identifier: string;
+  readonly databaseName: string;
+  readonly schemaName: string;
+  readonly tableName: string;
+  readonly columns: readonly string[];
+  readonly primaryKey: readonly string[];
+  readonly uniqueKeys: readonly (readonly string[])[];
+  /**
+   * A key the DDL does not declare but implies: the first DUPLICATE KEY column of a StarRocks table when
+   * its name says it identifies the table (see `impliedKey` in naming.ts). Only set without a primary key.
+   */
+  readonly impliedKey?: string;
+  /** PostgreSQL `INHERITS (parent)` / `PARTITION OF parent`: the parent as written; its columns are this table's too. */
+  readonly inherits?: string;
+}
+
+const DUPLICATE_KEY = /\b(?:DUPLICATE|AGGREGATE)\s+KEY\s*\(\s*([`"]?)([^`",)\s]+)\1/i;
+const INHERITS = /\)\s*INHERITS\s*\(\s*([^,)\s]+)/i;
+const PARTITION_OF = /\bPARTITION\s+OF\s+([^\s(]+)/i;
+
+function unquote(name: string): string {
+  return name.replace(/[`"[\]]/g, "");
+}
+
+/** The summary of one table: names from the v0 row, columns and keys from its parsed structure. */
+export function summarize(source: SourceTable, structure: TableStructure): TableSummary {
+  const tableName = source.tableName !== "" ? source.tableName : structure.tableName;
+  const summary: TableSummary = {
+    identifier: source.identifier,
+    databaseName: source.databaseName !== "" ? source.databaseName : structure.databaseName,
+    schemaName: source.schemaName !== "" ? source.schemaName : structure.schemaName,
+    tableName,
+    columns: structure.columns.map((c) => c.name),
+    primaryKey: structure.primaryKey,
+    uniqueKeys: structure.uniqueKeys,
+  };
+  const extra: { impliedKey?: string; inherits?: string } = {};
+  if (structure.primaryKey.length === 0) {
+    const sortKey = DUPLICATE_KEY.exec(source.definition)?.[2];
+    if (sortKey !== undefined && impliedKey(tableName, sortKey)) extra.impliedKey = sortKey;
+  }
+  const parent = INHERITS.exec(source.definition)?.[1] ?? PARTITION_OF.exec(source.definition)?.[1];
+  if (parent !== undefined) extra.inherits = unquote(parent);
+  return { ...summary, ...extra };
+}
+
+/** Key flags of a column slot. */
+export const KEY = {
+  /** The whole primary key. */
+  soleKey: 1,
+  /** One column of a composite primary key. */
+  keyPart: 2,
+  /** The whole of a unique key. */
+  soleUnique: 4,
+  /** The implied key of a StarRocks DUPLICATE KEY table. */
+  implied: 8,
+} as const;
+
+/** Any single-column key: what a foreign key may point at. */
+const SINGLE_KEY = KEY.soleKey | KEY.soleUnique | KEY.implied;
+
+/** Scope 0 of the lookups: the whole catalog. Real scopes (database + schema) are 1, 2, ... */
+const GLOBAL = 0;
+
+function grown(a: Int32Array, min: number): Int32Array {
+  if (a.length >= min) return a;
+  const next = new Int32Array(Math.max(min, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+function grownBytes(a: Uint8Array, min: number): Uint8Array {
+  if (a.length >= min) return a;
+  const next = new Uint8Array(Math.max(min, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+/** A table of the index is its position (0 .. size-1); a column is a slot in the column pool. */
+export type TableRef = number;
+export type ColumnSlot = number;
+
+export class CatalogIndex {
+  // interned strings (names as written, and lower-case lookup keys)
+  private readonly ids = new Map<string, number>();
+  private readonly strings: string[] = [];
+  // per table
+  private readonly names: string[] = [];
+  /** `tableEntity(name)`: the same string object as the name when they are equal. */
+  private readonly entities: string[] = [];
+  private dbOf: Int32Array = new Int32Array(1024);
+  private schemaOf: Int32Array = new Int32Array(1024);
+  private scopeOfTable: Int32Array = new Int32Array(1024);
+  private parentOf: Int32Array = new Int32Array(1024);
+  private columnStart: Int32Array = new Int32Array(1024);
+  private columnCount: Int32Array = new Int32Array(1024);
+  // column pool
+  private columnName: Int32Array = new Int32Array(4096);
+  private columnFlags: Uint8Array = new Uint8Array(4096);
+  private columnsUsed = 0;
+  // scopes: lower "db\0schema" -> 1, 2, ...
+  private readonly scopes = new Map<string, number>();
+  // lookups (entity chains are keyed by a hash of the entity, so table entities need no interning)
+  private readonly byEntity = new ChainMap();
+  private readonly byModuleEntity = new ChainMap();
+  private readonly byKeyName = new ChainMap();
+  private readonly byKeyStem = new ChainMap();
+  // abbreviation search: tables sorted by (scope, entity) and by entity; rebuilt after adds
+  private sortedByScope: Int32Array | null = null;
+  private sortedGlobal: Int32Array | null = null;
+  private count = 0;
+  /** False after an add, until the next lookup trims the arrays' spare capacity. */
+  private settled = true;
+  /** Bumped by every add: lets caches built on the index (JoinEvidence's resolution) notice changes. */
+  generation = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds one table. Tables with the same name in other databases or schemas are kept apart. */
+  add(t: TableSummary): void {
+    const ref = this.count++;
+    this.generation++;
+    this.sortedByScope = null;
+    this.sortedGlobal = null;
+    this.settled = false;
+    this.ensureTables(this.count);
+    const scope = this.scopeId(t.databaseName, t.schemaName, true);
+    this.names.push(t.tableName);
+    this.dbOf[ref] = this.intern(t.databaseName);
+    this.schemaOf[ref] = this.intern(t.schemaName);
+    this.scopeOfTable[ref] = scope;
+    const entity = tableEntity(t.tableName);
+    this.entities.push(entity === t.tableName ? t.tableName : entity);
+    this.parentOf[ref] = t.inherits !== undefined ? this.intern(lastPart(t.inherits).toLowerCase()) : -1;
+    // the whole catalog is searched by entity through the sorted order (a cold path), not a second chain
+    this.byEntity.add(scope, hash(entity), ref);
+    const moduleEntity = moduleStrippedEntity(t.tableName);
+    if (moduleEntity !== undefined) this.byModuleEntity.add(scope, hash(moduleEntity), ref);
+
+    const start = this.columnsUsed;
+    this.columnsUsed += t.columns.length;
+    this.columnName = grown(this.columnName, this.columnsUsed);
+    this.columnFlags = grownBytes(this.columnFlags, this.columnsUsed);
+    this.columnStart[ref] = start;
+    this.columnCount[ref] = t.columns.length;
+    const flagsOf = keyFlags(t);
+    for (let i = 0; i < t.columns.length; i++) {
+      const slot = start + i;
+      const name = t.columns[i];
+      this.columnName[slot] = this.intern(name);
+      const flags = flagsOf.get(name.toLowerCase()) ?? 0;
+      this.columnFlags[slot] = flags;
+      if ((flags & SINGLE_KEY) === 0) continue;
+      const lower = this.intern(name.toLowerCase());
+      this.byKeyName.add(scope, lower, ref, slot);
+      this.byKeyName.add(GLOBAL, lower, ref, slot);
+      const stem = prefixedStem(name);
+      if (stem !== undefined) {
+        const stemId = this.intern(stem);
+        this.byKeyStem.add(scope, stemId, ref, slot);
+        this.byKeyStem.add(GLOBAL, stemId, ref, slot);
+      }
+    }
+  }
+
+  // ---- names and scopes ----
+
+  /** The scope (database + schema) of a name pair, 0 when no table of the index lives there. */
+  scopeOf(databaseName: string, schemaName: string): number {
+    return this.scopeId(databaseName, schemaName, false);
+  }
+
+  tableScope(t: TableRef): number {
+    return this.scopeOfTable[t];
+  }
+
+  tableName(t: TableRef): string {
+    return this.names[t];
+  }
+
+  databaseName(t: TableRef): string {
+    return this.strings[this.dbOf[t]];
+  }
+
+  schemaName(t: TableRef): string {
+    return this.strings[this.schemaOf[t]];
+  }
+
+  sameDatabase(t: TableRef, databaseName: string): boolean {
+    return this.strings[this.dbOf[t]].toLowerCase() === databaseName.toLowerCase();
+  }
+
+  /** How an edge from a table in (databaseName, schemaName) names table t: bare in the same scope, else qualified. */
+  displayName(t: TableRef, databaseName: string, schemaName: string): string {
+    const db = this.databaseName(t);
+    const schema = this.schemaName(t);
+    if (db.toLowerCase() === databaseName.toLowerCase() && schema.toLowerCase() === schemaName.toLowerCase()) return this.names[t];
+    const parts = db.toLowerCase() === databaseName.toLowerCase() && schema !== "" ? [schema, this.names[t]] : [db, schema, this.names[t]];
+    return parts.filter((p) => p !== "").join(".");
+  }
+
+  /** The table with exactly these names (case-insensitive), or -1. */
+  locate(databaseName: string, schemaName: string, tableName: string): TableRef {
+    const scope = this.scopeOf(databaseName, schemaName);
+    if (scope === GLOBAL) return -1;
+    this.settle();
+    const lower = tableName.toLowerCase();
+    for (let e = this.byEntity.head(scope, hash(tableEntity(tableName))); e >= 0; e = this.byEntity.next(e)) {
+      const t = this.byEntity.table(e);
+      if (this.names[t].toLowerCase() === lower) return t;
+    }
+    return -1;
+  }
+
+  /**
+   * The tables a name as written in a query may mean: `t`, `schema.t`, `db.t` or `db.schema.t`,
+   * case-insensitive. At most `limit + 1` are returned (more than `limit` means: too many to tell).
+   */
+  tablesNamed(qualifiedName: string, limit = 16): TableRef[] {
+    const parts = qualifiedName.split(".").map((p) => unquote(p).toLowerCase());
+    const name = parts[parts.length - 1];
+    const qualifiers = parts.slice(0, -1);
+    const out: TableRef[] = [];
+    const order = this.globalOrder();
+    const entity = tableEntity(name);
+    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+      const t = order[i];
+      if (this.names[t].toLowerCase() !== name) continue;
+      const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
+      if (qualifiers.every((q) => own.includes(q))) out.push(t);
+    }
+    return out;
+  }
+
+  /** The parent table of an inheriting table (`INHERITS`, `PARTITION OF`), looked up in its own scope first. */
+  parent(t: TableRef): TableRef {
+    return this.parentNamed(this.parentOf[t] < 0 ? undefined : this.strings[this.parentOf[t]], this.scopeOfTable[t]);
+  }
+
+  /** A parent named as written, from a table in `scope`; -1 when unknown. */
+  parentNamed(name: string | undefined, scope: number): TableRef {
+    if (name === undefined) return -1;
+    const candidates = this.tablesNamed(name, 8);
+    return candidates.find((c) => this.scopeOfTable[c] === scope) ?? (candidates.length === 1 ? candidates[0] : -1);
+  }
+
+  // ---- columns and keys ----
+
+  columnSlots(t: TableRef): { readonly start: number; readonly count: number } {
+    return { start: this.columnStart[t], count: this.columnCount[t] };
+  }
+
+  columnNameAt(slot: ColumnSlot): string {
+    return this.strings[this.columnName[slot]];
+  }
+
+  keyFlagsAt(slot: ColumnSlot): number {
+    return this.columnFlags[slot];
+  }
+
+  /** The slot of t's column `name` (case-insensitive), or -1. An inheriting table's parent columns count. */
+  findColumn(t: TableRef, name: string, depth = 0): ColumnSlot {
+    const lower = name.toLowerCase();
+    const start = this.columnStart[t];
+    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
+    const parent = this.parentOf[t] >= 0 && depth < 4 ? this.parent(t) : -1;
+    return parent >= 0 && parent !== t ? this.findColumn(parent, name, depth + 1) : -1;
+  }
+
+  /** Is the slot a single-column key (primary, unique or implied)? */
+  isSingleKey(slot: ColumnSlot): boolean {
+    return slot >= 0 && (this.columnFlags[slot] & SINGLE_KEY) !== 0;
+  }
+
+  /**
+   * The column a reference to t means when it names no column: the single-column primary key, else the
+   * implied key, else the one single-column unique key. -1 when t has none of these (or several unique keys).
+   */
+  soleKey(t: TableRef): ColumnSlot {
+    const start = this.columnStart[t];
+    const end = start + this.columnCount[t];
+    let implied = -1;
+    let unique = -1;
+    let uniques = 0;
+    for (let s = start; s < end; s++) {
+      const f = this.columnFlags[s];
+      if (f & KEY.soleKey) return s;
+      if (f & KEY.implied) implied = s;
+      if (f & KEY.soleUnique) {
+        unique = s;
+        uniques++;
+      }
+    }
+    if (implied >= 0) return implied;
+    return uniques === 1 ? unique : -1;
+  }
+
+  // ---- lookups for inference (each returns at most limit + 1 hits) ----
+
+  /** Tables whose entity (`tableEntity`) is `entity`, in `scope` (0: anywhere; a binary search, not a hash lookup). */
+  tablesByEntity(entity: string, scope: number, limit: number): TableRef[] {
+    if (scope !== GLOBAL) return this.collectTables(this.byEntity, entity, scope, limit, (t) => this.entities[t]);
+    const order = this.globalOrder();
+    const out: TableRef[] = [];
+    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) out.push(order[i]);
+    return out;
+  }
+
+  /**
+   * Tables whose entity without a module prefix is `entity` (`oms_order` for `order`), in `scope`. Module
+   * prefixes are a convention inside one database: the whole catalog (scope 0) is not searched.
+   */
+  tablesByModuleEntity(entity: string, scope: number, limit: number): TableRef[] {
+    if (scope === GLOBAL) return [];
+    return this.collectTables(this.byModuleEntity, entity, scope, limit, (t) => moduleStrippedEntity(this.names[t]));
+  }
+
+  /** Single-column key columns named `lowerName`, as [table, slot]. */
+  keyColumnsNamed(lowerName: string, scope: number, limit: number): [TableRef, ColumnSlot][] {
+    return this.collectColumns(this.byKeyName, lowerName, scope, limit);
+  }
+
+  /** Single-column key columns with the prefixed stem `stem` (`c_custkey` has custkey), as [table, slot]. */
+  keyColumnsWithStem(stem: string, scope: number, limit: number): [TableRef, ColumnSlot][] {
+    return this.collectColumns(this.byKeyStem, stem, scope, limit);
+  }
+
+  /** Tables whose entity's first word `abbreviation` abbreviates (`cust` -> customer, customer_address). */
+  tablesByAbbreviation(abbreviation: string, scope: number, limit: number): TableRef[] {
+    const sorted = scope === GLOBAL ? this.globalOrder() : this.scopeOrder();
+    const keyOf = (t: number): string => this.entities[t];
+    const scopeKey = (t: number): number => (scope === GLOBAL ? 0 : this.scopeOfTable[t]);
+    const out: TableRef[] = [];
+    for (let i = this.lowerBound(sorted, scope, abbreviation); i < sorted.length && out.length <= limit; i++) {
+      const t = sorted[i];
+      if (scopeKey(t) !== scope || !keyOf(t).startsWith(abbreviation)) break;
+      if (abbreviates(abbreviation, keyOf(t))) out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * Tables of `scope` (not the whole catalog: too many) whose entity's first word `contraction` contracts
+   * (`dept` -> department). Scans the entities that share its first two letters, at most `scan` of them.
+   */
+  tablesByContraction(contraction: string, scope: number, limit: number, scan = 256): TableRef[] {
+    if (scope === GLOBAL || contraction.length < 3) return [];
+    const sorted = this.scopeOrder();
+    const start = contraction.slice(0, 2);
+    const out: TableRef[] = [];
+    const from = this.lowerBound(sorted, scope, start);
+    for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
+      const t = sorted[i];
+      if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
+      if (contracts(contraction, this.entities[t])) out.push(t);
+    }
+    return out;
+  }
+
+  /** Bytes held by the index's arrays and interned strings (an estimate: V8 adds per-string and per-entry overhead). */
+  get bytes(): number {
+    let strings = 0;
+    for (const s of this.strings) strings += s.length + 16 + 40; // chars, header, Map entry
+    for (let t = 0; t < this.count; t++) strings += this.names[t].length + 24 + (this.entities[t] === this.names[t] ? 8 : this.entities[t].length + 24);
+    const tableArrays = this.dbOf.length * 4 * 6;
+    const columnArrays = this.columnName.length * 5;
+    const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
+    const chains = this.byEntity.bytes + this.byModuleEntity.bytes + this.byKeyName.bytes + this.byKeyStem.bytes;
+    return strings + tableArrays + columnArrays + sorted + chains;
+  }
+
+  // ---- internals ----
+
+  /** The first position of `order` (sorted by scope, then entity; scope 0: by entity only) at or after (scope, entity). */
+  private lowerBound(order: Int32Array, scope: number, entity: string): number {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = order[mid];
+      const s = scope === GLOBAL ? GLOBAL : this.scopeOfTable[t];
+      if (s < scope || (s === scope && this.entities[t] < entity)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Tables under a hashed key, checked against the key itself (hashes collide). */
+  private collectTables(map: ChainMap, key: string, scope: number, limit: number, keyOf: (t: TableRef) => string | undefined): TableRef[] {
+    this.settle();
+    const out: TableRef[] = [];
+    for (let e = map.head(scope, hash(key)); e >= 0 && out.length <= limit; e = map.next(e)) {
+      const t = map.table(e);
+      if (keyOf(t) === key) out.push(t);
+    }
+    return out;
+  }
+
+  /** Key columns under an interned name. */
+  private collectColumns(map: ChainMap, key: string, scope: number, limit: number): [TableRef, ColumnSlot][] {
+    this.settle();
+    const id = this.idOf(key);
+    const out: [TableRef, ColumnSlot][] = [];
+    if (id < 0) return out;
+    for (let e = map.head(scope, id); e >= 0 && out.length <= limit; e = map.next(e)) out.push([map.table(e), map.column(e)]);
+    return out;
+  }
+
+  /** After a build, before the first lookup: give back spare capacity (up to half of each array). */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const n = this.count;
+    this.dbOf = this.dbOf.slice(0, n);
+    this.schemaOf = this.schemaOf.slice(0, n);
+    this.scopeOfTable = this.scopeOfTable.slice(0, n);
+    this.parentOf = this.parentOf.slice(0, n);
+    this.columnStart = this.columnStart.slice(0, n);
+    this.columnCount = this.columnCount.slice(0, n);
+    this.columnName = this.columnName.slice(0, this.columnsUsed);
+    this.columnFlags = this.columnFlags.slice(0, this.columnsUsed);
+    for (const map of [this.byEntity, this.byModuleEntity, this.byKeyName, this.byKeyStem]) map.trim();
+  }
+
+  private scopeOrder(): Int32Array {
+    this.settle();
+    if (this.sortedByScope === null) {
+      const order = this.allTables();
+      order.sort((a, b) => this.scopeOfTable[a] - this.scopeOfTable[b] || compare(this.entities[a], this.entities[b]));
+      this.sortedByScope = order;
+    }
+    return this.sortedByScope;
+  }
+
+  private globalOrder(): Int32Array {
+    this.settle();
+    if (this.sortedGlobal === null) {
+      const order = this.allTables();
+      order.sort((a, b) => compare(this.entities[a], this.entities[b]));
+      this.sortedGlobal = order;
+    }
+    return this.sortedGlobal;
+  }
+
+  private allTables(): Int32Array {
+    const order = new Int32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    return order;
+  }
+
+  private ensureTables(n: number): void {
+    if (n <= this.dbOf.length) return;
+    this.dbOf = grown(this.dbOf, n);
+    this.schemaOf = grown(this.schemaOf, n);
+    this.scopeOfTable = grown(this.scopeOfTable, n);
+    this.parentOf = grown(this.parentOf, n);
+    this.columnStart = grown(this.columnStart, n);
+    this.columnCount = grown(this.columnCount, n);
+  }
+
+  private scopeId(databaseName: string, schemaName: string, create: boolean): number {
+    const key = `${databaseName.toLowerCase()}\u0000${schemaName.toLowerCase()}`;
+    let id = this.scopes.get(key);
+    if (id === undefined) {
+      if (!create) return GLOBAL;
+      id = this.scopes.size + 1;
+      this.scopes.set(key, id);
+    }
+    return id;
+  }
+
+  private intern(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  private idOf(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
+}
+
+/** FNV-1a over UTF-16 code units: the key of a hashed lookup. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lastPart(name: string): string {
+  const i = name.lastIndexOf(".");
+  return unquote(i < 0 ? name : name.slice(i + 1));
+}
+
+/** Lower-case column name -> key flags, from the summary's keys. */
+function keyFlags(t: TableSummary): Map<string, number> {
+  const flags = new Map<string, number>();
+  const set = (column: string, flag: number): void => {
+    const lower = column.toLowerCase();
+    flags.set(lower, (flags.get(lower) ?? 0) | flag);
+  };
+  if (t.primaryKey.length === 1) set(t.primaryKey[0], KEY.soleKey);
+  else for (const c of t.primaryKey) set(c, KEY.keyPart);
+  for (const uk of t.uniqueKeys) if (uk.length === 1) set(uk[0], KEY.soleUnique);
+  if (t.impliedKey !== undefined) set(t.impliedKey, KEY.implied);
+  return flags;
+}

@@ -1,0 +1,101 @@
+/**
+ * A multimap from a pair of small integers (scope, key) to a list of (table, column) entries, kept in
+ * typed arrays: no object per key or per entry. The catalog index holds several of these for 10^6 tables,
+ * where a `Map<string, number[]>` would cost ~100 bytes per key.
+ *
+ * Keys live in an open-addressing table (linear probing); entries are a linked list in a shared pool,
+ * newest first.
+ */
+
+const EMPTY = -1;
+
+function grow<T extends Int32Array>(a: T, min: number, make: (n: number) => T): T {
+  if (a.length >= min) return a;
+  const next = make(Math.max(min, a.length * 2));
+  next.set(a);
+  return next;
+}
+
+export class ChainMap {
+  /** Slot -> scope, key, head entry (EMPTY when the slot is free). */
+  private slotScope = new Int32Array(64);
+  private slotKey = new Int32Array(64);
+  private slotHead = new Int32Array(64).fill(EMPTY);
+  private used = 0;
+  /** Entry pool: table, column (or -1), next entry. */
+  private entryTable = new Int32Array(64);
+  private entryColumn = new Int32Array(64);
+  private entryNext = new Int32Array(64);
+  private entries = 0;
+
+  /** Adds (table, column) under (scope, key). */
+  add(scope: number, key: number, table: number, column = -1): void {
+    if ((this.used + 1) * 2 > this.slotHead.length) this.rehash(this.slotHead.length * 2);
+    const slot = this.find(scope, key);
+    if (this.slotHead[slot] === EMPTY) {
+      this.slotScope[slot] = scope;
+      this.slotKey[slot] = key;
+      this.used++;
+    }
+    const e = this.entries++;
+    this.entryTable = grow(this.entryTable, this.entries, (n) => new Int32Array(n));
+    this.entryColumn = grow(this.entryColumn, this.entries, (n) => new Int32Array(n));
+    this.entryNext = grow(this.entryNext, this.entries, (n) => new Int32Array(n));
+    this.entryTable[e] = table;
+    this.entryColumn[e] = column;
+    this.entryNext[e] = this.slotHead[slot];
+    this.slotHead[slot] = e;
+  }
+
+  /** The first entry under (scope, key), or -1; walk on with `next`. */
+  head(scope: number, key: number): number {
+    return this.slotHead[this.find(scope, key)];
+  }
+
+  next(entry: number): number {
+    return this.entryNext[entry];
+  }
+
+  table(entry: number): number {
+    return this.entryTable[entry];
+  }
+
+  column(entry: number): number {
+    return this.entryColumn[entry];
+  }
+
+  /** Gives back the unused tail of the entry pool (after the last add of a build). */
+  trim(): void {
+    if (this.entryTable.length === this.entries) return;
+    this.entryTable = this.entryTable.slice(0, this.entries);
+    this.entryColumn = this.entryColumn.slice(0, this.entries);
+    this.entryNext = this.entryNext.slice(0, this.entries);
+  }
+
+  /** Bytes held by the typed arrays. */
+  get bytes(): number {
+    return this.slotHead.length * 12 + this.entryTable.length * 12;
+  }
+
+  private find(scope: number, key: number): number {
+    const mask = this.slotHead.length - 1;
+    let slot = (Math.imul(scope, 0x9e3779b1) ^ Math.imul(key, 0x85ebca6b)) >>> 0;
+    slot = (slot ^ (slot >>> 15)) & mask;
+    while (this.slotHead[slot] !== EMPTY && (this.slotScope[slot] !== scope || this.slotKey[slot] !== key)) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  private rehash(size: number): void {
+    const [scopes, keys, heads] = [this.slotScope, this.slotKey, this.slotHead];
+    this.slotScope = new Int32Array(size);
+    this.slotKey = new Int32Array(size);
+    this.slotHead = new Int32Array(size).fill(EMPTY);
+    for (let i = 0; i < heads.length; i++) {
+      if (heads[i] === EMPTY) continue;
+      const slot = this.find(scopes[i], keys[i]);
+      this.slotScope[slot] = scopes[i];
+      this.slotKey[slot] = keys[i];
+      this.slotHead[slot] = heads[i];
+    }
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * How table and column names are read for relationship inference: words, singular forms, warehouse
+ * layer and module prefixes, key suffixes, hierarchy columns. Pure string functions; no catalog.
+ */
+
+/** The words of an identifier, lower-cased: `MediaTypeId` and `media_type_id` both give media, type, id. */
+export function words(name: string): string[] {
+  const out: string[] = [];
+  for (const part of name.split(/[^A-Za-z0-9]+/)) {
+    for (const w of part.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? []) out.push(w.toLowerCase());
+  }
+  return out;
+}
+
+const IRREGULAR: Readonly<Record<string, string>> = { people: "person", children: "child", men: "man", women: "woman", data: "data", news: "news" };
+
+/** A plural noun's singular (customers, categories, addresses, boxes -> customer, category, address, box). */
+export function singular(word: string): string {
+  const irregular = IRREGULAR[word];
+  if (irregular !== undefined) return irregular;
+  if (word.length <= 3) return word;
+  if (word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  if (/(?:ss|us|is)$/.test(word)) return word;
+  if (/(?:sses|xes|zes|ches|shes)$/.test(word)) return word.slice(0, -2);
+  if (word.endsWith("s")) return word.slice(0, -1);
+  return word;
+}
+
+/** Warehouse layer prefixes (`dwd_orders`) and naming-convention prefixes (`t_user`, `tb_user`): not part of the entity. */
+const LAYER_PREFIXES = new Set(["ods", "dwd", "dws", "dwm", "dwt", "dim", "ads", "fact", "fct", "stg", "src", "t", "tb", "tbl"]);
+/** Suffixes that mark a dimension or a table, not the entity (`date_dim` is the date entity). */
+const TABLE_SUFFIXES = new Set(["dim", "tbl", "table"]);
+
+function joinSingular(ws: readonly string[]): string {
+  if (ws.length === 0) return "";
+  return [...ws.slice(0, -1), singular(ws[ws.length - 1])].join("_");
+}
+
+/** The words that name a table's entity: layer prefix and table suffix dropped. */
+function entityWords(tableName: string): string[] {
+  let ws = words(tableName);
+  if (ws.length > 1 && LAYER_PREFIXES.has(ws[0])) ws = ws.slice(1);
+  if (ws.length > 1 && TABLE_SUFFIXES.has(ws[ws.length - 1])) ws = ws.slice(0, -1);
+  return ws;
+}
+
+/** The entity a table holds, as a lookup key: `dim_Customers` -> `customer`, `InvoiceLine` -> `invoice_line`. */
+export function tableEntity(tableName: string): string {
+  return joinSingular(entityWords(tableName));
+}
+
+/**
+ * The entity without a short module prefix (`oms_order_item` -> `order_item`, `ums_member` -> `member`),
+ * or undefined. Matches through this key score lower than through the full entity.
+ */
+export function moduleStrippedEntity(tableName: string): string | undefined {
+  const ws = entityWords(tableName);
+  if (ws.length < 2 || ws[0].length > 4 || /^[0-9]/.test(ws[0])) return undefined;
+  return joinSingular(ws.slice(1));
+}
+
+/** Suffixes that make a column a reference (`customer_id`, `emp_no`, `o_custkey`, `ss_item_sk`, `country_code`). */
+const KEY_SUFFIXES = new Set(["id", "no", "num", "nbr", "key", "sk", "code", "cd", "uuid", "guid", "fk"]);
+/** Column names that say nothing about which table they point to. */
+const GENERIC = new Set(["id", "key", "code", "no", "num", "uuid", "guid", "pk", "name", "sk", "type", "value"]);
+
+export function isGenericColumn(lowerName: string): boolean {
+  return GENERIC.has(lowerName);
+}
+
+/** A column name read as `[qualifier words] entity words suffix`. */
+export interface ColumnShape {
+  readonly words: readonly string[];
+  /** The key suffix word (`id`, `key`, `sk`, ...), or undefined when the name has none. */
+  readonly suffix: string | undefined;
+  /** The words before the suffix. */
+  readonly stem: readonly string[];
+  /** True when the suffix `id` was glued to the stem in a lower-case name (`customerid`): only exact table names count. */
+  readonly glued: boolean;
+}
+
+/** `o_custkey` -> o, cust + key; `customerid` -> customer + id (glued); `ReportsTo` -> no suffix. */
+export function columnShape(name: string): ColumnShape {
+  const ws = words(name);
+  const last = ws[ws.length - 1] ?? "";
+  if (ws.length >= 2 && KEY_SUFFIXES.has(last)) return { words: ws, suffix: last, stem: ws.slice(0, -1), glued: false };
+  // TPC-H glues `key` to the entity: custkey, nationkey
+  if (last.length > 3 && last.endsWith("key")) return { words: ws, suffix: "key", stem: [...ws.slice(0, -1), last.slice(0, -3)], glued: false };
+  if (last.length > 4 && last.endsWith("id") && name === name.toLowerCase()) {
+    return { words: ws, suffix: "id", stem: [...ws.slice(0, -1), last.slice(0, -2)], glued: true };
+  }
+  return { words: ws, suffix: undefined, stem: ws, glued: false };
+}
+
+/** One reading of a column's entity: the stem with `dropped` leading words left out (`manager_staff_id` -> staff, dropped 1). */
+export interface EntityReading {
+  readonly entity: string;
+  readonly dropped: number;
+  /** The entity is a single word (abbreviations are only tried on single words). */
+  readonly singleWord: boolean;
+}
+
+/** Every reading of a column's entity, longest first: `bill_customer` -> bill_customer, customer. */
+export function entityReadings(shape: ColumnShape): EntityReading[] {
+  const out: EntityReading[] = [];
+  for (let i = 0; i < shape.stem.length; i++) {
+    const ws = shape.stem.slice(i);
+    if (ws.length === 1 && ws[0].length < 2) continue;
+    out.push({ entity: joinSingular(ws), dropped: i, singleWord: ws.length === 1 });
+  }
+  return out;
+}
+
+/**
+ * `cust` abbreviates `customer`: the entity's first word starts with it and is longer.
+ * (An entity whose first word *is* the abbreviation, like `dept_emp` for `dept`, is a compound, not a match.)
+ */
+export function abbreviates(abbreviation: string, entity: string): boolean {
+  const firstWord = entity.split("_", 1)[0];
+  return abbreviation.length >= 3 && firstWord.length > abbreviation.length && firstWord.startsWith(abbreviation);
+}
+
+/**
+ * `dept` contracts `department`, `acct` contracts `account`: the entity's first word is longer, starts
+ * with the same two letters and holds the rest in order. Looser than `abbreviates`, so it scores lower.
+ */
+export function contracts(contraction: string, entity: string): boolean {
+  const firstWord = entity.split("_", 1)[0];
+  if (contraction.length < 3 || firstWord.length <= contraction.length || !firstWord.startsWith(contraction.slice(0, 2))) return false;
+  return inOrder(contraction.slice(2), firstWord.slice(2));
+}
+
+/**
+ * A short column prefix in front of a key (`c_custkey` -> custkey, `ss_item_sk` -> item_sk), the TPC-H/TPC-DS
+ * habit, or undefined. The stem is what two tables' columns share when one references the other.
+ */
+export function prefixedStem(name: string): string | undefined {
+  const ws = words(name);
+  if (ws.length < 2 || ws[0].length > 3 || /^[0-9]/.test(ws[0])) return undefined;
+  const rest = ws.slice(1).join("_");
+  return isGenericColumn(rest) ? undefined : rest;
+}
+
+const HIERARCHY_WORDS = new Set(["parent", "manager", "mgr", "supervisor", "boss", "superior", "reports", "report", "reporting", "leader"]);
+/** Tables whose rows are people: `manager_id` there points to the table itself. */
+export const PERSON_ENTITIES = ["employee", "emp", "staff", "user", "person", "member", "worker", "personnel", "account"] as const;
+
+export type Hierarchy = "self" | "person" | undefined;
+
+/**
+ * `parent_id`, `parent_category_id` (in category), `manager_id`, `reports_to`, `ReportsTo`: a reference to the
+ * table's own key ("self") or, for a manager-like column outside a person table, to a person table ("person").
+ */
+export function hierarchyOf(column: string, tableName: string): Hierarchy {
+  const ws = words(column);
+  if (ws.length === 0 || !HIERARCHY_WORDS.has(ws[0])) return undefined;
+  let rest = ws.slice(1);
+  if (rest[0] === "to") rest = rest.slice(1);
+  if (rest.length > 0 && KEY_SUFFIXES.has(rest[rest.length - 1])) rest = rest.slice(0, -1);
+  const own = tableEntity(tableName);
+  if (rest.length > 0 && joinSingular(rest) !== own) return undefined;
+  if (ws[0] === "parent" || rest.length > 0) return "self";
+  return isPersonEntity(own) ? "self" : "person";
+}
+
+export function isPersonEntity(entity: string): boolean {
+  const last = entity.split("_").pop() ?? "";
+  return (PERSON_ENTITIES as readonly string[]).includes(last);
+}
+
+/**
+ * StarRocks DUPLICATE KEY tables declare no key. Their first sort-key column is taken as the table's key
+ * when its name says it identifies this table: an optional short prefix, a stem and a key suffix, where the
+ * table's entity starts with the stem and the prefix's letters all occur, in order, in the stem.
+ * `customer.c_custkey`, `nation.N_NATIONKEY`, `orders.o_orderkey`, `date_dim.d_date_sk` qualify;
+ * `lineitem.l_orderkey` (order is not lineitem) and `partsupp.ps_partkey` (part is only half of part+supp,
+ * the `s` of `ps` is missing) do not. A sort-key column named just `id` qualifies too.
+ */
+export function impliedKey(tableName: string, sortKeyFirstColumn: string | undefined): boolean {
+  if (sortKeyFirstColumn === undefined) return false;
+  const lower = sortKeyFirstColumn.toLowerCase();
+  if (lower === "id") return true;
+  const shape = columnShape(sortKeyFirstColumn);
+  if (shape.suffix === undefined || shape.glued || shape.stem.length === 0) return false;
+  const entity = entityWords(tableName).join("");
+  const tryStem = (prefix: string, stem: string): boolean => stem.length >= 2 && entity.startsWith(stem) && inOrder(prefix, stem);
+  const stem = shape.stem.join("");
+  if (shape.stem.length > 1 && shape.stem[0].length <= 3 && tryStem(shape.stem[0], shape.stem.slice(1).join(""))) return true;
+  return tryStem("", stem) || tryStem("", singular(stem));
+}
+
+function inOrder(letters: string, text: string): boolean {
+  let at = 0;
+  for (const ch of letters) {
+    at = text.indexOf(ch, at);
+    if (at < 0) return false;
+    at++;
+  }
+  return true;
+}
