@@ -14,3 +14,6 @@ export default function enrichWorker(task: EnrichTask): unknown {
   };
   return move(transferable as unknown as Parameters<typeof move>[0]);
 }
+
+/** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */
+export { summarizeBatch as summarize } from "../src/engine/catalog-pass.js";

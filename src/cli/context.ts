@@ -91,16 +91,6 @@ export function resolveContext(args: CommonArgs, needs: { live: boolean }): Cont
   return { config, namespace, storePath, progress: new ConsoleProgress(logFormat), logFormat, workers };
 }
 
-const NAMESPACE_DIALECTS: Record<string, Dialect> = {
-  duckdb: "duckdb",
-  sqlite: "sqlite",
-  postgresql: "postgresql",
-  postgres: "postgresql",
-  mysql: "mysql",
-  mariadb: "mariadb",
-  starrocks: "starrocks",
-};
-
 export const DIALECT_NAMES: readonly Dialect[] = [
   "mysql",
   "mariadb",
@@ -117,14 +107,15 @@ export const DIALECT_NAMES: readonly Dialect[] = [
 ];
 
 export function parseDialect(value: string, flagName: string): Dialect {
-  const v = value.toLowerCase();
-  const d = NAMESPACE_DIALECTS[v] ?? (DIALECT_NAMES as readonly string[]).find((n) => n === v);
+  const v = value.toLowerCase() === "postgres" ? "postgresql" : value.toLowerCase();
+  const d = DIALECT_NAMES.find((n) => n === v);
   if (!d) throw usageError(`${flagName} ${value}: unknown dialect`, `use one of: ${DIALECT_NAMES.join(", ")}`);
-  return d as Dialect;
+  return d;
 }
 
+/** A namespace's engine is its DDL dialect (config loading already turned `postgres` into `postgresql`). */
 export function namespaceDialect(ns: NamespaceConfig | undefined): Dialect {
-  return ns ? (NAMESPACE_DIALECTS[ns.type] ?? "unknown") : "unknown";
+  return ns ? ns.type : "unknown";
 }
 
 /** SIGINT/SIGTERM stop taking work; the command commits what is done and reports. A second signal exits at once. */

@@ -31,6 +31,8 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         parsers: c?.parsers ?? {},
         tables_with_relationships: c?.relationships ?? 0,
         statistics_failures: c?.statisticsFailures ?? 0,
+        llm: o.llm ?? null,
+        query_log: o.queryLog ?? null,
         backup: o.backupPath ?? null,
         pre_migration_version: o.preMigrationVersion ?? null,
         // kilobytes; covers the worker threads and LanceDB's native memory (one process)
@@ -66,6 +68,8 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
     if (c.parseFailureCount > 5 && o.status !== "dry-run") out(`  ... and ${c.parseFailureCount - 5} more`);
     if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures} tables (migrated without statistics)`);
   }
+  if (o.llm) out(`LLM fallback: ${o.llm.recovered} tables read by the LLM, ${o.llm.unrecovered} it could not read`);
+  if (o.queryLog) out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed)`);
   if (o.status !== "dry-run") {
     out(`Backup: ${o.backupPath ?? "none (--skip-backup, or taken by an earlier run)"}`);
     if (o.preMigrationVersion !== undefined) out(`Undo with: datus-schema rollback --db-path ${o.storePath}   (returns to table version ${o.preMigrationVersion})`);

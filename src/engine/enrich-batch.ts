@@ -5,8 +5,8 @@
 import { sniffDialect } from "../ddl/sniff-dialect.js";
 import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
 import { enrichTable } from "../enrich/enrich-table.js";
-import { describeError } from "../errors.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
+import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 
 export interface EnrichTask {
   readonly rows: readonly SourceTable[];
@@ -34,6 +34,8 @@ export interface EnrichResult {
   readonly parseFailures: TableFailure[];
   /** Identifiers that parsed cleanly (clears an earlier recorded failure). */
   readonly parsedOk: string[];
+  /** Names, columns and keys of each row's table, for the catalog-wide relationship stage. */
+  readonly summaries: TableSummary[];
   readonly dialects: Record<string, number>;
   readonly parsers: Record<string, number>;
   relationships: number;
@@ -52,60 +54,30 @@ export function enrichBatch(task: EnrichTask): EnrichResult {
     sourceIdentifiers: [],
     parseFailures: [],
     parsedOk: [],
+    summaries: [],
     dialects: {},
     parsers: {},
     relationships: 0,
   };
   for (const source of task.rows) {
     const dialect = task.dialect === "unknown" ? sniffDialect(source.definition) : task.dialect;
-    let row: V1Row;
-    let error: string | undefined;
-    try {
-      const enriched = enrichTable(source, {
-        dialect,
-        extractRelationships: task.extractRelationships,
-        now: task.now,
-        catalog: task.catalog?.[source.identifier],
-      });
-      row = enriched.row;
-      error = enriched.structure.parseError;
-      bump(result.parsers, enriched.structure.source);
-      if (enriched.row.relationship_metadata !== "{}") result.relationships++;
-    } catch (err) {
-      // enrichTable is meant never to throw; if it does, the table still migrates with its names and DDL
-      error = `enrichment failed: ${describeError(err)}`;
-      row = bareRow(source, task.now);
-      bump(result.parsers, "none");
-    }
+    // enrichTable never throws: a table it cannot read still gets a row from its names, with parseError set
+    const { row, structure } = enrichTable(source, {
+      dialect,
+      extractRelationships: task.extractRelationships,
+      now: task.now,
+      catalog: task.catalog?.[source.identifier],
+    });
+    const error = structure.parseError;
+    bump(result.parsers, structure.source);
+    if (row.relationship_metadata !== "{}") result.relationships++;
     bump(result.dialects, dialect);
     if (error) result.parseFailures.push({ identifier: row.identifier, dialect, error });
     else result.parsedOk.push(row.identifier);
     hashedTextEmbedding(row.search_text, task.dim, vectors.subarray(rows.length * task.dim, (rows.length + 1) * task.dim));
     rows.push(row);
     result.sourceIdentifiers.push(source.identifier);
+    result.summaries.push(summarize(source, structure));
   }
   return result;
-}
-
-function bareRow(source: SourceTable, now: number): V1Row {
-  const identifier = [source.catalogName, source.databaseName, source.schemaName, source.tableName].filter(Boolean).join(".") || source.identifier;
-  return {
-    identifier,
-    catalog_name: source.catalogName,
-    database_name: source.databaseName,
-    schema_name: source.schemaName,
-    table_name: source.tableName,
-    table_type: source.tableType,
-    definition: source.definition,
-    search_text: source.tableName,
-    table_comment: "",
-    column_comments: "{}",
-    column_enums: "{}",
-    business_tags: [],
-    row_count: 0,
-    sample_statistics: "{}",
-    relationship_metadata: "{}",
-    metadata_version: 1,
-    last_updated: now,
-  };
 }

@@ -9,8 +9,10 @@ import { backupStore } from "../store/backup.js";
 import { readState, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
-import { convertToV1Shape, recordBeforeFirstWrite } from "./migrate.js";
-import { createEnrichPool, type PipelineCounts, runPipeline, type StatisticsSource } from "./pipeline.js";
+import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
+import { convertToV1Shape, mineQueryLog, recordBeforeFirstWrite } from "./migrate.js";
+import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
+import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 
 export interface ImportOptions {
@@ -26,6 +28,8 @@ export interface ImportOptions {
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
   readonly skipBackup: boolean;
+  /** SQL file, directory or JSONL whose JOINs become relationships. */
+  readonly queryLog?: string;
   readonly workers: number;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
@@ -84,6 +88,14 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   async function* batches(): AsyncGenerator<SourceTable[]> {
     for (let i = 0; i < todo.length; i += 256) yield todo.slice(i, i + 256).map((t) => t.source);
   }
+  const stages: ResultStage[] = [];
+  if (options.extractRelationships) {
+    // the live catalog is the whole catalog: index every listed table, not only those re-imported
+    const index = new CatalogIndex();
+    for (const t of listed) index.add(summarize(t.source, t.structure));
+    const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.live.dialect, progress) : undefined;
+    stages.push(relationshipStage(index, evidence));
+  }
   const pool = createEnrichPool(options.workers);
   progress.start("importing", todo.length);
   try {
@@ -99,6 +111,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         workers: options.workers,
         signal: options.signal,
         progress,
+        stages,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

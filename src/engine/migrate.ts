@@ -27,7 +27,12 @@ import {
 } from "../store/migration-state.js";
 import { migrationState, scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
-import { createEnrichPool, inBatches, type PipelineCounts, runPipeline, type StatisticsSource } from "./pipeline.js";
+import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
+import { JoinEvidence, readQueryLog } from "../relationships/query-log.js";
+import { indexCatalog } from "./catalog-pass.js";
+import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
+import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
+import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
 
@@ -46,6 +51,10 @@ export interface MigrateOptions {
   readonly defaultDim: number;
   readonly batchRows?: number;
   readonly writeRows?: number;
+  /** SQL file, directory or JSONL whose JOINs become relationships (`--query-log`). */
+  readonly queryLog?: string;
+  /** Asked for the structure of DDL no parser reads (`--llm-fallback`). */
+  readonly llm?: LlmDdlParser;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
 }
@@ -56,6 +65,8 @@ export interface MigrateOutcome {
   /** Tables this run had to do (after resume filtering and sharding). */
   readonly todo: number;
   readonly counts?: PipelineCounts;
+  readonly llm?: LlmRecoveryCounts;
+  readonly queryLog?: { readonly queries: number; readonly failed: number };
   readonly backupPath?: string;
   readonly preMigrationVersion?: number;
   readonly resumed: boolean;
@@ -86,8 +97,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
   if (options.dryRun) {
     const table = await store.schemaTable();
     const todo = options.shard ? await countShard(table, scanFilter, options.shard) : todoTotal;
-    const counts = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
-    return { status: "dry-run", storePath: options.storePath, todo, counts, resumed, totalRows: summary.rows };
+    const { counts, llm, queryLog } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
+    return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, resumed, totalRows: summary.rows };
   }
 
   if (todoTotal === 0) {
@@ -101,7 +112,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
   const table = await store.schemaTable();
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
-  const counts = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
+  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
   if (!counts.interrupted && (await table.countRows(PENDING_FILTER)) === 0) {
     writeState(options.storePath, { ...recorded, phase: "done", updatedAt: new Date().toISOString() });
   }
@@ -110,6 +121,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     storePath: options.storePath,
     todo,
     counts,
+    llm,
+    queryLog,
     backupPath: recorded.backupPath,
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
@@ -267,7 +280,7 @@ async function enrichRows(
   todo: number,
   options: MigrateOptions,
   shard: string | undefined,
-): Promise<PipelineCounts> {
+): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: { queries: number; failed: number } }> {
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
   const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
@@ -276,9 +289,19 @@ async function enrichRows(
     for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch).filter(inShard);
   }
   const pool = createEnrichPool(options.workers);
-  options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
+  const stages: ResultStage[] = [];
+  const llm = options.llm ? { recovered: 0, unrecovered: 0 } : undefined;
+  let queryLog: { queries: number; failed: number } | undefined;
   try {
-    return await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
+    if (options.llm && llm) stages.push(llmRecoveryStage(options.llm, { dim, extractRelationships: options.extractRelationships }, llm));
+    if (options.extractRelationships) {
+      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, options.signal);
+      const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;
+      if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed };
+      stages.push(relationshipStage(index, evidence));
+    }
+    options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
+    const counts = await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
       dialect: options.dialect,
       dim,
       extractRelationships: options.extractRelationships,
@@ -288,10 +311,19 @@ async function enrichRows(
       signal: options.signal,
       progress: options.progress,
       writeRows: options.writeRows,
+      stages,
     });
+    return { counts, llm, queryLog };
   } finally {
     options.progress.finish();
     await pool.destroy();
   }
 }
 
+/** Read a query log and count the column equalities of its JOINs. */
+export async function mineQueryLog(path: string, dialect: Dialect, progress: Progress): Promise<JoinEvidence> {
+  const evidence = new JoinEvidence();
+  for await (const sql of readQueryLog(path)) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
+  progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed`);
+  return evidence;
+}

@@ -13,7 +13,7 @@
  * - business_tags: at least one non-blank tag; row_count: greater than 0.
  *
  * Relationship sources are counted per table: a table with relationships counts once for each distinct source
- * it names, whether as the top-level `source` or as the `source` of one of its foreign_keys edges (so a table
+ * it names, whether as the top-level `source` (split on `+`) or as the `source` of one of its foreign_keys edges (so a table
  * mixing DDL and heuristic edges counts under both); a table naming none counts under `unspecified`.
  * Business tags are counted per table too (a tag repeated within one row counts once).
  */
@@ -213,7 +213,8 @@ function distinctTags(tags: readonly string[] | null): Set<string> {
 /** The distinct sources a table's relationship_metadata names (top level and per edge), or `unspecified`. */
 function relationshipSources(relationships: Readonly<Record<string, unknown>>): Set<string> {
   const sources = new Set<string>();
-  if (isText(relationships.source)) sources.add(relationships.source.trim());
+  // a fused top-level source names its signals joined by "+" (`ddl+name_inference`): count each signal
+  if (isText(relationships.source)) for (const part of relationships.source.split("+")) if (part.trim()) sources.add(part.trim());
   if (Array.isArray(relationships.foreign_keys)) {
     for (const edge of relationships.foreign_keys) {
       if (isObject(edge) && isText(edge.source)) sources.add(edge.source.trim());

@@ -26,7 +26,9 @@ test("demo builds, migrates and reports the sample shop; a second run changes no
   assert.deepEqual(reportLine(first.stdout, "column_comments"), [13, 16]);
   assert.deepEqual(reportLine(first.stdout, "column_enums"), [9, 16]);
   assert.deepEqual(reportLine(first.stdout, "business_tags"), [16, 16]);
-  assert.deepEqual(reportLine(first.stdout, "relationship_metadata"), [10, 16]);
+  // 10 tables declare foreign keys; names add the undeclared warehouse_id/product_id and the parent_id/manager_id hierarchies
+  assert.deepEqual(reportLine(first.stdout, "relationship_metadata"), [14, 16]);
+  assert.match(first.stdout, /^Relationship sources:\n {2}ddl: 10\n {2}name_inference: 8$/m);
   assert.deepEqual(reportLine(first.stdout, "row_count"), [16, 16]);
   assert.deepEqual(reportLine(first.stdout, "sample_statistics"), [16, 16]);
 
@@ -68,9 +70,13 @@ test("demo builds, migrates and reports the sample shop; a second run changes no
     business_tags: ["sales", "finance", "logistics", "fact_table"],
     row_count: 2000,
     relationship_metadata: {
-      foreign_keys: [{ from_column: "customer_id", to_table: "customers", to_column: "customer_id", source: "ddl", confidence: 1 }],
-      join_paths: ["orders.customer_id -> customers.customer_id"],
-      source: "ddl",
+      foreign_keys: [
+        { from_column: "customer_id", to_table: "customers", to_column: "customer_id", source: "ddl", confidence: 1 },
+        // not declared in the DDL: recovered from the column's name, pointing at warehouses' key
+        { from_column: "warehouse_id", to_table: "warehouses", to_column: "warehouse_id", source: "name_inference", confidence: 0.95 },
+      ],
+      join_paths: ["orders.customer_id -> customers.customer_id", "orders.warehouse_id -> warehouses.warehouse_id"],
+      source: "ddl+name_inference",
     },
     metadata_version: 1,
   });

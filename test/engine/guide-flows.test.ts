@@ -9,6 +9,7 @@ import { before, test } from "node:test";
 import type { TestContext } from "node:test";
 import { writeV0Store } from "../../src/store/v0-store.js";
 import { chinookDuckDb, corpusTables } from "../helpers/corpus.js";
+import { FakeOpenAiServer } from "../helpers/fake-openai-server.js";
 import { reportLine, runCli, tempDir } from "../helpers/env.js";
 import { readRows } from "../helpers/store-rows.js";
 
@@ -89,12 +90,36 @@ test("guide §1.1 schema import only: --import-schemas --import-only --clear --f
   assert.equal((await readRows(store)).filter((r) => r.metadata_version === undefined).length, CHINOOK_TABLES);
 });
 
-test("guide §1.1 LLM fallback flags are accepted; the migration still completes", async (t) => {
-  const { cfg } = await setup(t);
+test("guide §1.1 LLM fallback: DDL no parser reads is read by the configured model, validated, and migrated", async (t) => {
+  const server = await FakeOpenAiServer.start();
+  t.after(() => server.close());
+  const { cfg, store } = await setup(t, false);
+  // an export format no SQL parser reads; the model's answer must name only what the text holds
+  const odd = "TABLE playlist_note WITH FIELDS (note_id INTEGER KEY, body TEXT NOTE 'free text about the playlist')";
+  const rows = [...corpusTables("chinook/chinook_postgresql.sql", "postgresql", "chinook", "main"), { identifier: "chinook.main.playlist_note", catalogName: "", databaseName: "chinook", schemaName: "main", tableName: "playlist_note", tableType: "table" as const, definition: odd }];
+  await writeV0Store(store, rows);
+  fs.appendFileSync(cfg, `  target: deepseek\n  models:\n    deepseek:\n      type: openai\n      base_url: ${server.baseUrl()}\n      api_key: test-key\n      model: deepseek-chat\n`);
+  server.otherwise(() => ({
+    content: JSON.stringify({
+      table: { name: "playlist_note", comment: "" },
+      columns: [
+        { name: "note_id", type: "INTEGER", nullable: false, default: null, comment: "" },
+        { name: "body", type: "TEXT", nullable: true, default: null, comment: "free text about the playlist" },
+      ],
+      primary_key: ["note_id"],
+      unique_keys: [],
+      foreign_keys: [],
+    }),
+  }));
   const run = await runCli(["migrate", `--config=${cfg}`, "--extract-relationships=true", "--llm-fallback", "--llm-model=deepseek-chat"]);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /--llm-fallback is not available in this version yet/);
-  assert.deepEqual(reportLine(run.stdout, "v1 records"), [CHINOOK_TABLES, CHINOOK_TABLES]);
+  assert.equal(server.requests.length, 1, "only the unreadable table was sent to the model");
+  assert.equal(server.requests[0].headers.authorization, "Bearer test-key");
+  assert.match(run.stdout, /LLM fallback: 1 tables read by the LLM, 0 it could not read/);
+  assert.deepEqual(reportLine(run.stdout, "v1 records"), [CHINOOK_TABLES + 1, CHINOOK_TABLES + 1]);
+  const note = (await readRows(store)).find((r) => r.table_name === "playlist_note")!;
+  assert.equal(note.definition, odd);
+  assert.deepEqual(JSON.parse(String(note.column_comments)), { body: "free text about the playlist" });
 });
 
 test("guide §2 report: by namespace, by --db-path with --top-tags, and as JSON", async (t) => {

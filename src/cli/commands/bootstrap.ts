@@ -1,4 +1,5 @@
 /** `datus-schema bootstrap` (alias `live-bootstrap`): build or refresh v1 metadata straight from a live database. */
+import fs from "node:fs";
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { openLiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
@@ -53,7 +54,7 @@ export const bootstrapCommand = {
       if (argv.dialect && parseDialect(argv.dialect, "--dialect") !== namespaceDialect(ctx.namespace)) {
         throw usageError(`--dialect ${argv.dialect} does not match namespace ${ctx.namespace.name} (type ${ctx.namespace.type})`, "drop --dialect, or choose the namespace of that engine");
       }
-      if (argv.queryLog) ctx.progress.warn("--query-log is not available in this version yet: relationships come from declared foreign keys", { path: argv.queryLog });
+      if (argv.queryLog && !fs.existsSync(argv.queryLog)) throw usageError(`--query-log ${argv.queryLog}: no such file or directory`, "give a .sql file, a directory of them, or a JSONL file with a `sql` field");
       const signal = interruptSignal(ctx.progress);
       const live = await openLiveSource(ctx.namespace);
       try {
@@ -68,6 +69,7 @@ export const bootstrapCommand = {
           extractRelationships,
           statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined,
           skipBackup,
+          queryLog: argv.queryLog,
           workers: ctx.workers,
           signal,
           progress: ctx.progress,

@@ -1,5 +1,10 @@
 /** `datus-schema migrate` (alias `migrate-v0-to-v1`). */
+import fs from "node:fs";
+import path from "node:path";
 import type { Argv, ArgumentsCamelCase } from "yargs";
+import { selectModel } from "../../config/load-config.js";
+import { LlmDdlParser } from "../../llm/llm-ddl-parser.js";
+import { stateDir } from "../../store/migration-state.js";
 import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive, type ImportOutcome } from "../../engine/import-live.js";
@@ -85,8 +90,15 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
       "pass --namespace (and --config) naming the database in agent.namespace",
     );
   }
-  if (llmFallback) ctx.progress.warn("--llm-fallback is not available in this version yet: DDL no parser reads still migrates, and is listed by `report --details`", { model: argv.llmModel ?? "(agent.target)" });
-  if (argv.queryLog) ctx.progress.warn("--query-log is not available in this version yet: relationships come from declared foreign keys", { path: argv.queryLog });
+  if (argv.queryLog && !fs.existsSync(argv.queryLog)) throw usageError(`--query-log ${argv.queryLog}: no such file or directory`, "give a .sql file, a directory of them, or a JSONL file with a `sql` field");
+  if (argv.queryLog && !extractRelationships) throw usageError("--query-log mines relationships, and --extract-relationships is off", "drop --extract-relationships=false");
+  let llm: LlmDdlParser | undefined;
+  if (llmFallback) {
+    if (!ctx.config) throw usageError("--llm-fallback needs a model from agent.models, and no config was read", "pass --config naming an agent.yml with agent.models and agent.target (or --llm-model)");
+    const model = selectModel(ctx.config, argv.llmModel);
+    llm = new LlmDdlParser({ model, concurrency: 4, retries: 3, timeoutMs: 60_000, cacheFile: path.join(stateDir(ctx.storePath), "llm-answers.jsonl") });
+    ctx.progress.log(`LLM fallback: agent.models.${model.key} (${model.model}) for DDL no parser reads`);
+  }
 
   const signal = interruptSignal(ctx.progress);
   let live: LiveSource | undefined;
@@ -108,6 +120,8 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         workers: ctx.workers,
         shard,
         defaultDim: dim,
+        queryLog: argv.queryLog,
+        llm,
         signal,
         progress: ctx.progress,
       });
@@ -125,6 +139,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         extractRelationships,
         statistics,
         skipBackup: skipBackup && !clear,
+        queryLog: argv.queryLog,
         workers: ctx.workers,
         signal,
         progress: ctx.progress,
@@ -135,6 +150,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     }
   } finally {
     await live?.close();
+    await llm?.close();
   }
   if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
   if (signal.aborted || migrated?.status === "interrupted" || imported?.counts.interrupted) return 130;

@@ -1,0 +1,52 @@
+/**
+ * `--llm-fallback`: a pipeline stage that asks an LLM for the structure of the tables no parser could read,
+ * and re-enriches those rows from its (validated) answer. A table the LLM cannot help keeps the row the
+ * parsers gave it and stays counted as a parse failure.
+ */
+import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
+import { enrichTable } from "../enrich/enrich-table.js";
+import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
+import type { Dialect, SourceTable } from "../model.js";
+import { summarize } from "../relationships/catalog-index.js";
+import type { EnrichResult } from "./enrich-batch.js";
+import type { ResultStage } from "./pipeline.js";
+
+export interface LlmRecoveryCounts {
+  /** Tables whose DDL no parser read, and the LLM did. */
+  recovered: number;
+  /** Tables handed to the LLM that it could not help with. */
+  unrecovered: number;
+}
+
+export function llmRecoveryStage(llm: LlmDdlParser, options: { readonly dim: number; readonly extractRelationships: boolean }, counts: LlmRecoveryCounts): ResultStage {
+  return async (result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> => {
+    if (result.parseFailures.length === 0) return result;
+    const failed = new Map(result.parseFailures.map((f) => [f.identifier, f]));
+    const rows = [...result.rows];
+    const vectors = result.vectors;
+    const parsedOk = [...result.parsedOk];
+    const parsers = { ...result.parsers };
+    const summaries = [...result.summaries];
+    await Promise.all(
+      rows.map(async (row, i) => {
+        const failure = failed.get(row.identifier);
+        if (!failure) return;
+        const source = sources.find((s) => s.identifier === result.sourceIdentifiers[i]);
+        const structure = source ? await llm.parse(source.definition, failure.dialect as Dialect) : null;
+        if (!source || !structure) {
+          counts.unrecovered++;
+          return;
+        }
+        const enriched = enrichTable(source, { dialect: failure.dialect as Dialect, extractRelationships: options.extractRelationships, now: row.last_updated, catalog: structure });
+        rows[i] = enriched.row;
+        summaries[i] = summarize(source, enriched.structure);
+        hashedTextEmbedding(enriched.row.search_text, options.dim, vectors.subarray(i * options.dim, (i + 1) * options.dim));
+        // counted on top of the parser that failed on it: `llm` = tables the LLM recovered
+        parsers.llm = (parsers.llm ?? 0) + 1;
+        parsedOk.push(row.identifier);
+        counts.recovered++;
+      }),
+    );
+    return { ...result, rows, vectors, parsedOk, parsers, summaries, parseFailures: result.parseFailures.filter((f) => !parsedOk.includes(f.identifier)) };
+  };
+}
