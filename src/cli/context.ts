@@ -14,12 +14,14 @@ import {
   selectNamespaceName,
   storePathFor,
 } from "../config/load-config.js";
+import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import { DatusError, describeError, usageError } from "../errors.js";
 import type { Dialect } from "../model.js";
 import { ConsoleProgress, type LogFormat, type Progress } from "../engine/progress.js";
 import { defaultWorkers } from "../engine/pipeline.js";
 
 export const DEFAULT_CONFIG = "conf/agent.yml";
+export const BUSINESS_TERMS_FILE = "business_terms.yml";
 
 export interface CommonArgs {
   readonly config?: string;
@@ -57,6 +59,8 @@ export interface Context {
   readonly progress: Progress;
   readonly logFormat: LogFormat;
   readonly workers: number;
+  /** business_terms.yml beside the config (checked already), the workers' tag dictionary. */
+  readonly tagTermsYaml?: string;
 }
 
 function readConfig(args: CommonArgs): AgentConfig | undefined {
@@ -88,7 +92,16 @@ export function resolveContext(args: CommonArgs, needs: { live: boolean }): Cont
   } else {
     storePath = path.resolve(args.dbPath!);
   }
-  return { config, namespace, storePath, progress: new ConsoleProgress(logFormat), logFormat, workers };
+  return { config, namespace, storePath, progress: new ConsoleProgress(logFormat), logFormat, workers, tagTermsYaml: config ? readTagTerms(config.path) : undefined };
+}
+
+/** The tag dictionary file beside agent.yml: read and checked here, so a bad one is exit 2 before any work. */
+function readTagTerms(configPath: string): string | undefined {
+  const file = path.join(path.dirname(configPath), BUSINESS_TERMS_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, "utf8");
+  loadTagDictionary(text);
+  return text;
 }
 
 export const DIALECT_NAMES: readonly Dialect[] = [

@@ -5,6 +5,7 @@
 import { sniffDialect } from "../ddl/sniff-dialect.js";
 import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
 import { enrichTable } from "../enrich/enrich-table.js";
+import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 
@@ -15,6 +16,8 @@ export interface EnrichTask {
   readonly dim: number;
   readonly now: number;
   readonly extractRelationships: boolean;
+  /** The text of business_terms.yml beside agent.yml, when there is one (parsed once per worker). */
+  readonly tagTermsYaml?: string;
   /** Live catalog structure per source identifier, when the tables came from a live database. */
   readonly catalog?: Readonly<Record<string, TableStructure>>;
 }
@@ -39,6 +42,18 @@ export interface EnrichResult {
   readonly dialects: Record<string, number>;
   readonly parsers: Record<string, number>;
   relationships: number;
+}
+
+const dictionaries = new Map<string, TagDictionary>();
+
+function tagDictionary(yaml: string | undefined): TagDictionary | undefined {
+  if (yaml === undefined) return undefined;
+  let dictionary = dictionaries.get(yaml);
+  if (!dictionary) {
+    dictionary = loadTagDictionary(yaml);
+    dictionaries.set(yaml, dictionary);
+  }
+  return dictionary;
 }
 
 function bump(counter: Record<string, number>, key: string): void {
@@ -67,6 +82,7 @@ export function enrichBatch(task: EnrichTask): EnrichResult {
       extractRelationships: task.extractRelationships,
       now: task.now,
       catalog: task.catalog?.[source.identifier],
+      tagDictionary: tagDictionary(task.tagTermsYaml),
     });
     const error = structure.parseError;
     bump(result.parsers, structure.source);

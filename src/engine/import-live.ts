@@ -28,6 +28,8 @@ export interface ImportOptions {
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
   readonly skipBackup: boolean;
+  /** business_terms.yml text (tag dictionary), when the config directory has one. */
+  readonly tagTermsYaml?: string;
   /** SQL file, directory or JSONL whose JOINs become relationships. */
   readonly queryLog?: string;
   readonly workers: number;
@@ -112,6 +114,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         signal: options.signal,
         progress,
         stages,
+        tagTermsYaml: options.tagTermsYaml,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

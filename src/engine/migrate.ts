@@ -51,6 +51,8 @@ export interface MigrateOptions {
   readonly defaultDim: number;
   readonly batchRows?: number;
   readonly writeRows?: number;
+  /** business_terms.yml text (tag dictionary), when the config directory has one. */
+  readonly tagTermsYaml?: string;
   /** SQL file, directory or JSONL whose JOINs become relationships (`--query-log`). */
   readonly queryLog?: string;
   /** Asked for the structure of DDL no parser reads (`--llm-fallback`). */
@@ -312,6 +314,7 @@ async function enrichRows(
       progress: options.progress,
       writeRows: options.writeRows,
       stages,
+      tagTermsYaml: options.tagTermsYaml,
     });
     return { counts, llm, queryLog };
   } finally {

@@ -45,6 +45,8 @@ export interface PipelineOptions {
   /** Rows per merge-insert commit. */
   readonly writeRows?: number;
   readonly stages?: readonly ResultStage[];
+  /** business_terms.yml text, for the workers' tag dictionary. */
+  readonly tagTermsYaml?: string;
 }
 
 export interface PipelineCounts {
@@ -192,6 +194,7 @@ export async function runPipeline(
       dim: options.dim,
       now,
       extractRelationships: options.extractRelationships,
+      tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
     };
     const p: Promise<void> = (pool.run(task) as Promise<EnrichResult>)

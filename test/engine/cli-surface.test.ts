@@ -3,6 +3,7 @@
  * scheduler can parse line by line, boolean flags in every form.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { syntheticCatalog } from "../../bench/synthetic-catalog.js";
@@ -51,4 +52,25 @@ test("boolean flags: --no-extract-relationships and --extract-relationships=NO b
     assert.equal(run.code, 0, run.stderr);
     assert.ok((await readRows(store)).every((r) => r.relationship_metadata === "{}"), `${flag}: no relationships written`);
   }
+});
+
+test("business_terms.yml beside agent.yml extends the tag dictionary; a broken one stops the run before anything is touched", async (t) => {
+  const dir = tempDir(t);
+  const store = path.join(dir, "data", "datus_db_pharma");
+  await writeV0Store(store, [
+    { identifier: "rx.drug_catalog", catalogName: "", databaseName: "rx", schemaName: "", tableName: "drug_catalog", tableType: "table", definition: "CREATE TABLE drug_catalog (drug_id INT PRIMARY KEY, name VARCHAR(80) COMMENT '药品名称')" },
+  ]);
+  const cfg = path.join(dir, "agent.yml");
+  fs.writeFileSync(cfg, `agent:\n  storage:\n    base_path: ${path.join(dir, "data")}\n  namespace:\n    pharma:\n      type: mysql\n      host: 127.0.0.1\n`);
+  const terms = path.join(dir, "business_terms.yml");
+  fs.writeFileSync(terms, "business_tags: {sales: [order, 订单\n");
+  const broken = await runCli(["migrate", `--config=${cfg}`, "--skip-backup"]);
+  assert.equal(broken.code, 2, broken.stderr);
+  assert.match(broken.stderr, /^error: business terms: not valid YAML/m);
+  assert.equal((await readRows(store))[0].metadata_version, undefined, "the store was not touched");
+
+  fs.writeFileSync(terms, "business_tags:\n  pharmacy: [drug, 药品]\n");
+  const run = await runCli(["migrate", `--config=${cfg}`, "--skip-backup"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(((await readRows(store))[0].business_tags as string[]).includes("pharmacy"));
 });

@@ -70,6 +70,7 @@ export const bootstrapCommand = {
           statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined,
           skipBackup,
           queryLog: argv.queryLog,
+          tagTermsYaml: ctx.tagTermsYaml,
           workers: ctx.workers,
           signal,
           progress: ctx.progress,
