@@ -2,51 +2,10 @@
  * The second opinion: node-sql-parser, consulted only when the scanner cannot find a table name and
  * columns. It is ~20x slower than the scanner, rejects StarRocks clauses and normalises types
  * (`bigint(20)` comes back as `BIGINT` + length), so it is a fallback, not the first reader.
- *
- * Each dialect's grammar is loaded on first use (a few hundred KB each), never the all-in-one bundle.
  */
-import { createRequire } from "node:module";
 import type { Dialect, ForeignKey } from "../model.js";
 import { newDraft, type Draft, type DraftColumn } from "./scanner.js";
-
-const require = createRequire(import.meta.url);
-
-/** node-sql-parser's grammar (build file and `database` option) for each of our dialects. */
-const GRAMMAR: Readonly<Record<Dialect, string>> = {
-  mysql: "mysql",
-  mariadb: "mariadb",
-  starrocks: "mysql",
-  unknown: "mysql",
-  postgresql: "postgresql",
-  duckdb: "postgresql",
-  redshift: "redshift",
-  sqlite: "sqlite",
-  snowflake: "snowflake",
-  bigquery: "bigquery",
-  sqlserver: "transactsql",
-  hive: "hive",
-  oracle: "postgresql", // no Oracle grammar; PostgreSQL's is the closest
-};
-
-interface SqlParser {
-  astify(sql: string, opt?: { database?: string }): unknown;
-}
-
-const parsers = new Map<string, SqlParser | null>();
-
-function parserFor(grammar: string): SqlParser | null {
-  let parser = parsers.get(grammar);
-  if (parser === undefined) {
-    try {
-      const mod = require(`node-sql-parser/build/${grammar}`) as { Parser: new () => SqlParser };
-      parser = new mod.Parser();
-    } catch {
-      parser = null;
-    }
-    parsers.set(grammar, parser);
-  }
-  return parser;
-}
+import { GRAMMAR, parserFor } from "./sql-grammars.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 

@@ -342,13 +342,19 @@ export class CatalogIndex {
     return this.collectColumns(this.byKeyStem, stem, scope, limit);
   }
 
-  /** Tables whose entity's first word `abbreviation` abbreviates (`cust` -> customer, customer_address). */
-  tablesByAbbreviation(abbreviation: string, scope: number, limit: number): TableRef[] {
+  /**
+   * Tables whose entity's first word `abbreviation` abbreviates (`cust` -> customer, customer_address).
+   * Scans at most `scan` entities sharing the prefix: a catalog with thousands of `warehouse_N` tables made
+   * every `warehouse_id` column scan them all (200k tables: 300 tables/s); past that many, an abbreviation
+   * is too ambiguous to name one table anyway.
+   */
+  tablesByAbbreviation(abbreviation: string, scope: number, limit: number, scan = 256): TableRef[] {
     const sorted = scope === GLOBAL ? this.globalOrder() : this.scopeOrder();
     const keyOf = (t: number): string => this.entities[t];
     const scopeKey = (t: number): number => (scope === GLOBAL ? 0 : this.scopeOfTable[t]);
     const out: TableRef[] = [];
-    for (let i = this.lowerBound(sorted, scope, abbreviation); i < sorted.length && out.length <= limit; i++) {
+    const from = this.lowerBound(sorted, scope, abbreviation);
+    for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
       if (scopeKey(t) !== scope || !keyOf(t).startsWith(abbreviation)) break;
       if (abbreviates(abbreviation, keyOf(t))) out.push(t);
