@@ -149,6 +149,14 @@ test("guide §3 live bootstrap builds the store from the live database; --increm
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(reportLine(run.stdout, "v1 records"), [CHINOOK_TABLES, CHINOOK_TABLES]);
   assert.deepEqual(reportLine(run.stdout, "row_count"), [CHINOOK_TABLES, CHINOOK_TABLES]);
+  // a query log on a bootstrap: JOINs become relationships of the live tables
+  const log = path.join(path.dirname(cfg), "queries.sql");
+  fs.writeFileSync(log, "SELECT c.first_name, SUM(i.total) FROM invoice i JOIN customer c ON i.customer_id = c.customer_id GROUP BY 1;\n");
+  const withLog = await runCli([...args, `--query-log=${log}`]);
+  assert.equal(withLog.code, 0, withLog.stderr);
+  assert.match(withLog.stderr, /query log .*queries\.sql: 1 queries read, 0 not parsed/);
+  const invoice = (await readRows(store)).find((r) => r.table_name === "invoice")!;
+  assert.ok(JSON.parse(String(invoice.relationship_metadata)).join_paths.includes("invoice.customer_id -> customer.customer_id"));
   const again = await runCli([...args, "--incremental"]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`${CHINOOK_TABLES} unchanged, skipped`));
