@@ -9,6 +9,7 @@ import { test } from "node:test";
 import type { SourceTable } from "../../src/model.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
 import { CORPUS, runCli, tempDir } from "../helpers/env.js";
+import { TPCH_SPEC_FOREIGN_KEYS } from "../helpers/relationships-corpus.js";
 import { readRows } from "../helpers/store-rows.js";
 
 interface Edge {
@@ -49,19 +50,7 @@ test("migrate --query-log: TPC-H gets the specification's foreign keys, pointing
     }
     joinPaths.set(String(row.table_name), (rel.join_paths ?? []).map((p) => p.toLowerCase()));
   }
-  const spec = [
-    "lineitem.l_orderkey -> orders.o_orderkey",
-    "lineitem.l_partkey -> part.p_partkey",
-    "lineitem.l_suppkey -> supplier.s_suppkey",
-    "lineitem.l_partkey -> partsupp.ps_partkey",
-    "lineitem.l_suppkey -> partsupp.ps_suppkey",
-    "orders.o_custkey -> customer.c_custkey",
-    "customer.c_nationkey -> nation.n_nationkey",
-    "supplier.s_nationkey -> nation.n_nationkey",
-    "nation.n_regionkey -> region.r_regionkey",
-    "partsupp.ps_partkey -> part.p_partkey",
-    "partsupp.ps_suppkey -> supplier.s_suppkey",
-  ];
+  const spec = TPCH_SPEC_FOREIGN_KEYS;
   for (const fk of spec) assert.ok(edges.has(fk), `${fk} found (have: ${[...edges].join(", ")})`);
   assert.deepEqual([...edges].filter((e) => !spec.includes(e)), [], "no foreign key outside the specification");
   assert.ok(!edges.has("customer.c_nationkey -> supplier.s_nationkey"), "q5's c_nationkey = s_nationkey is not a foreign key");

@@ -77,3 +77,19 @@ export function describeScore(label: string, s: Score): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   return `${label}: precision ${pct(precision(s))} (${s.correct}/${s.found}), recall ${pct(recall(s))} (${s.correct}/${s.truth})`;
 }
+
+/** TPC-H specification foreign keys (every one is joined on by some query, checked below). */
+export const TPCH_SPEC_FOREIGN_KEYS: readonly string[] = [
+  "lineitem.l_orderkey -> orders.o_orderkey",
+  "lineitem.l_partkey -> part.p_partkey",
+  "lineitem.l_suppkey -> supplier.s_suppkey",
+  "lineitem.l_partkey -> partsupp.ps_partkey",
+  "lineitem.l_suppkey -> partsupp.ps_suppkey",
+  "orders.o_custkey -> customer.c_custkey",
+  "customer.c_nationkey -> nation.n_nationkey",
+  "supplier.s_nationkey -> nation.n_nationkey",
+  "nation.n_regionkey -> region.r_regionkey",
+  "partsupp.ps_partkey -> part.p_partkey",
+  "partsupp.ps_suppkey -> supplier.s_suppkey",
+];
+

@@ -12,21 +12,7 @@ import { CatalogIndex, summarize, type TableSummary } from "../../src/relationsh
 import { JoinEvidence, joinEdges, readQueryLog } from "../../src/relationships/query-log.js";
 import { STARROCKS_TPCH } from "../helpers/ddl-corpus.js";
 import { CORPUS } from "../helpers/env.js";
-
-/** TPC-H specification foreign keys (every one is joined on by some query, checked below). */
-const SPEC = [
-  "lineitem.l_orderkey -> orders.o_orderkey",
-  "lineitem.l_partkey -> part.p_partkey",
-  "lineitem.l_suppkey -> supplier.s_suppkey",
-  "lineitem.l_partkey -> partsupp.ps_partkey",
-  "lineitem.l_suppkey -> partsupp.ps_suppkey",
-  "orders.o_custkey -> customer.c_custkey",
-  "customer.c_nationkey -> nation.n_nationkey",
-  "supplier.s_nationkey -> nation.n_nationkey",
-  "nation.n_regionkey -> region.r_regionkey",
-  "partsupp.ps_partkey -> part.p_partkey",
-  "partsupp.ps_suppkey -> supplier.s_suppkey",
-];
+import { TPCH_SPEC_FOREIGN_KEYS as SPEC } from "../helpers/relationships-corpus.js";
 
 function tpchSummaries(): TableSummary[] {
   return STARROCKS_TPCH.map((name) => {
