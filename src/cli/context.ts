@@ -43,7 +43,8 @@ export function withCommonOptions<T>(y: Argv<T>, options: { workers: boolean; db
 
 /** A boolean flag in every form the CONTRACT allows: `--f`, `--no-f`, `--f=yes|no|true|false|1|0`. */
 export function boolOption(describe: string, defaultValue: boolean) {
-  return { type: "string" as const, describe: `${describe} (default ${defaultValue})` };
+  // no yargs type: `[boolean]` would reject yes/no, `[string]` would mislead in --help; `flag` reads every form
+  return { describe: `${describe} (true/false/yes/no/1/0, default ${defaultValue})`, coerce: (v: string | boolean) => v };
 }
 
 export function flag(name: string, value: unknown, defaultValue: boolean): boolean {
