@@ -4,6 +4,7 @@
  * same few files: `<name>-source.ts` (connection and this interface), `<name>-introspection.ts`
  * (the catalog queries) and `<name>-statistics.ts` (row counts and column statistics).
  */
+import type { NamespaceConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
 
@@ -56,29 +57,11 @@ export interface LiveSource {
   close(): Promise<void>;
 }
 
-/** A namespace of the config (CONTRACT §2, `agent.namespace.<name>`), in camelCase. */
-export interface LiveNamespace {
-  /** `duckdb`, `sqlite`, `postgresql` (or `postgres`), `mysql`, `starrocks`. */
-  readonly type: string;
-  /** File databases (duckdb, sqlite): a path, or a `duckdb:///path` / `sqlite:///path` URI. */
-  readonly uri?: string;
-  /** Server databases: host name. */
-  readonly host?: string;
-  /** Server databases: TCP port. */
-  readonly port?: number;
-  /** Server databases: user name. */
-  readonly username?: string;
-  /** Server databases: password. */
-  readonly password?: string;
-  /** The database to read by default. */
-  readonly database?: string;
-  /** The schema to read by default. */
-  readonly schema?: string;
-  /** The catalog (StarRocks external catalogs). */
-  readonly catalog?: string;
-  /** Cap on concurrent connections to the source (`max_connections`); enforced by the caller. */
-  readonly maxConnections?: number;
-}
+/**
+ * A namespace of the config (CONTRACT §2, `agent.namespace.<name>`) as config loading reads it; only `type` is
+ * required, so a caller (the demo) can open a DuckDB file with just `type` and `uri`.
+ */
+export type LiveNamespace = Partial<Omit<NamespaceConfig, "name" | "type">> & { readonly type: string };
 
 /** Opens the live database a namespace names, with the engine its `type` names. */
 export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
