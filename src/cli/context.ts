@@ -85,8 +85,8 @@ export function resolveContext(args: CommonArgs, needs: { live: boolean }): Cont
   let namespace: NamespaceConfig | undefined;
   let storePath: string;
   if (config) {
-    const wanted = args.dbPath && !args.namespace ? undefined : args.namespace;
-    const name = args.dbPath && !args.namespace ? undefined : selectNamespaceName(config, wanted);
+    // --db-path alone names no namespace; with --namespace too, the namespace still gives the dialect and source
+    const name = args.dbPath && !args.namespace ? undefined : selectNamespaceName(config, args.namespace);
     if (name && needs.live) namespace = selectNamespace(config, name);
     else if (name && !config.namespaceIssues[name]) namespace = selectNamespace(config, name);
     storePath = storePathFor(config, name, args.dbPath);

@@ -57,4 +57,3 @@ export function hashedTextEmbedding(text: string, dim: number, into?: Float32Arr
   return v;
 }
 
-export const HASHED_EMBEDDING_NAME = "datus-schema/hashed-text-v1";

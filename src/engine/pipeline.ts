@@ -149,9 +149,10 @@ export async function runPipeline(
         sourceIds.add(r.sourceIdentifiers[i]);
       }
     }
-    const rows = [...byId.values()].map((e) => e.row);
+    const kept = [...byId.values()];
+    const rows = kept.map((e) => e.row);
     const vectors = new Float32Array(rows.length * options.dim);
-    [...byId.values()].forEach((e, i) => vectors.set(e.vector, i * options.dim));
+    kept.forEach((e, i) => vectors.set(e.vector, i * options.dim));
     const stale = [...sourceIds].filter((id) => !byId.has(id));
     if (options.target) {
       const { store, table } = options.target;

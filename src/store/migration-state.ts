@@ -47,10 +47,6 @@ export function writeState(storePath: string, state: MigrationState): void {
   fs.renameSync(tmp, file);
 }
 
-export function clearState(storePath: string): void {
-  fs.rmSync(statePath(storePath), { force: true });
-}
-
 /**
  * A lock held by one process on this machine (O_EXCL create). A lock whose owner is gone is taken over.
  * Returns a release function, or undefined when another live process holds it.

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import * as lancedb from "@lancedb/lancedb";
-import type { RecordBatch, Schema, Table as ArrowTable } from "apache-arrow";
+import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import { DatusError, describeError } from "../errors.js";
 import { SCHEMA_TABLE, schemaShape, vectorDimension } from "./schemas.js";
 
@@ -137,4 +137,3 @@ export async function* scanBatches(
   for await (const batch of query) yield batch;
 }
 
-export type { Schema };

@@ -58,19 +58,3 @@ export function vectorDimension(schema: Schema): number | undefined {
 export function schemaShape(schema: Schema): "v0" | "v1" {
   return schema.fields.some((f) => f.name === "metadata_version") ? "v1" : "v0";
 }
-
-/** Columns of `schema` that differ from the v1 contract (name, order or type); empty when it conforms. */
-export function v1SchemaDifferences(schema: Schema): string[] {
-  const dim = vectorDimension(schema) ?? 0;
-  const want = v1Schema(dim).fields;
-  const got = schema.fields;
-  const out: string[] = [];
-  for (let i = 0; i < Math.max(want.length, got.length); i++) {
-    const w = want[i];
-    const g = got[i];
-    if (!w || !g || w.name !== g.name || String(w.type) !== String(g.type)) {
-      out.push(`#${i + 1}: want ${w ? `${w.name}:${w.type}` : "nothing"}, got ${g ? `${g.name}:${g.type}` : "nothing"}`);
-    }
-  }
-  return out;
-}
