@@ -22,7 +22,7 @@ async function v1Count(store: string): Promise<number> {
 }
 
 /** Start a migration, wait until `atLeast` rows are committed as v1, then send `signal`. */
-async function interruptAfter(store: string, atLeast: number, signal: NodeJS.Signals, extra: string[] = []): Promise<CliResult & { committedAtSignal: number }> {
+async function interruptAfter(store: string, atLeast: number, signal: NodeJS.Signals, extra: string[] = []): Promise<CliResult & { committedAtSignal: number; signalled: boolean }> {
   const child = spawn(process.execPath, [CLI, "migrate", "--db-path", store, "--skip-backup", "--workers", "2", ...extra]);
   let stdout = "";
   let stderr = "";
@@ -37,9 +37,10 @@ async function interruptAfter(store: string, atLeast: number, signal: NodeJS.Sig
     if (committed >= atLeast) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  if (!exited) child.kill(signal);
+  // a run that finished before the signal proves nothing about interruption: the caller asserts `signalled`
+  const signalled = !exited && child.kill(signal);
   const [code, sig] = await closed;
-  return { code, signal: sig, stdout, stderr, committedAtSignal: committed };
+  return { code, signal: sig, stdout, stderr, committedAtSignal: committed, signalled };
 }
 
 function assertComplete(rows: Record<string, unknown>[], count: number): void {
@@ -87,14 +88,16 @@ test("a migration killed with SIGKILL resumes where it stopped; rollback restore
 });
 
 test("SIGINT stops taking work, commits what is done, prints the report and exits 130", async (t) => {
-  const count = 6000;
+  // large enough that the run is still going when its first commit is seen (commits are 2,000 rows)
+  const count = 20_000;
   const dir = tempDir(t);
   const store = path.join(dir, "datus_db_int");
   await writeV0Store(store, syntheticCatalog(count));
   const run = await interruptAfter(store, 500, "SIGINT");
+  assert.ok(run.signalled, `the run finished before SIGINT was sent: ${run.stdout.slice(-300)}`);
   assert.equal(run.code, 130, run.stderr.slice(-1000));
-  assert.match(run.stdout, /INTERRUPTED after \d+ of 6000 tables/);
-  assert.match(run.stdout, /^v1 records: \d+\/6000/m);
+  assert.match(run.stdout, /INTERRUPTED after \d+ of 20000 tables/);
+  assert.match(run.stdout, /^v1 records: \d+\/20000/m);
   const after = await v1Count(store);
   assert.ok(after >= run.committedAtSignal, "nothing committed was lost");
   const resumed = await runCli(["migrate", "--db-path", store, "--skip-backup"]);
