@@ -5,6 +5,7 @@
  */
 import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
 import { enrichTable } from "../enrich/enrich-table.js";
+import type { TagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import type { Dialect, SourceTable } from "../model.js";
 import { summarize } from "../relationships/catalog-index.js";
@@ -18,35 +19,57 @@ export interface LlmRecoveryCounts {
   unrecovered: number;
 }
 
-export function llmRecoveryStage(llm: LlmDdlParser, options: { readonly dim: number; readonly extractRelationships: boolean }, counts: LlmRecoveryCounts): ResultStage {
+export interface LlmRecoveryOptions {
+  readonly dim: number;
+  readonly extractRelationships: boolean;
+  /** The dictionary the workers tag with (business_terms.yml), so recovered rows are tagged alike. */
+  readonly tagDictionary?: TagDictionary;
+}
+
+export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions, counts: LlmRecoveryCounts): ResultStage {
   return async (result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> => {
     if (result.parseFailures.length === 0) return result;
     const failed = new Map(result.parseFailures.map((f) => [f.identifier, f]));
     const rows = [...result.rows];
     const vectors = result.vectors;
-    const parsedOk = [...result.parsedOk];
+    const recovered = new Set<string>();
     const parsers = { ...result.parsers };
     const summaries = [...result.summaries];
     await Promise.all(
       rows.map(async (row, i) => {
         const failure = failed.get(row.identifier);
         if (!failure) return;
-        const source = sources.find((s) => s.identifier === result.sourceIdentifiers[i]);
-        const structure = source ? await llm.parse(source.definition, failure.dialect as Dialect) : null;
-        if (!source || !structure) {
+        // enrichBatch keeps the order of its task: row i is the table of sources[i]
+        const source = sources[i];
+        const structure = await llm.parse(source.definition, failure.dialect as Dialect);
+        if (!structure) {
           counts.unrecovered++;
           return;
         }
-        const enriched = enrichTable(source, { dialect: failure.dialect as Dialect, extractRelationships: options.extractRelationships, now: row.last_updated, catalog: structure });
+        const enriched = enrichTable(source, {
+          dialect: failure.dialect as Dialect,
+          extractRelationships: options.extractRelationships,
+          now: row.last_updated,
+          catalog: structure,
+          tagDictionary: options.tagDictionary,
+        });
         rows[i] = enriched.row;
         summaries[i] = summarize(source, enriched.structure);
         hashedTextEmbedding(enriched.row.search_text, options.dim, vectors.subarray(i * options.dim, (i + 1) * options.dim));
         // counted on top of the parser that failed on it: `llm` = tables the LLM recovered
         parsers.llm = (parsers.llm ?? 0) + 1;
-        parsedOk.push(row.identifier);
+        recovered.add(row.identifier);
         counts.recovered++;
       }),
     );
-    return { ...result, rows, vectors, parsedOk, parsers, summaries, parseFailures: result.parseFailures.filter((f) => !parsedOk.includes(f.identifier)) };
+    return {
+      ...result,
+      rows,
+      vectors,
+      parsers,
+      summaries,
+      parsedOk: [...result.parsedOk, ...recovered],
+      parseFailures: result.parseFailures.filter((f) => !recovered.has(f.identifier)),
+    };
   };
 }

@@ -27,6 +27,7 @@ import {
 } from "../store/migration-state.js";
 import { migrationState, scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import { JoinEvidence, readQueryLog } from "../relationships/query-log.js";
 import { indexCatalog } from "./catalog-pass.js";
@@ -295,7 +296,13 @@ async function enrichRows(
   const llm = options.llm ? { recovered: 0, unrecovered: 0 } : undefined;
   let queryLog: { queries: number; failed: number } | undefined;
   try {
-    if (options.llm && llm) stages.push(llmRecoveryStage(options.llm, { dim, extractRelationships: options.extractRelationships }, llm));
+    if (options.llm && llm) stages.push(
+        llmRecoveryStage(
+          options.llm,
+          { dim, extractRelationships: options.extractRelationships, tagDictionary: options.tagTermsYaml === undefined ? undefined : loadTagDictionary(options.tagTermsYaml) },
+          llm,
+        ),
+      );
     if (options.extractRelationships) {
       const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, options.signal);
       const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;

@@ -98,6 +98,8 @@ test("guide §1.1 LLM fallback: DDL no parser reads is read by the configured mo
   const odd = "TABLE playlist_note WITH FIELDS (note_id INTEGER KEY, body TEXT NOTE 'free text about the playlist')";
   const rows = [...corpusTables("chinook/chinook_postgresql.sql", "postgresql", "chinook", "main"), { identifier: "chinook.main.playlist_note", catalogName: "", databaseName: "chinook", schemaName: "main", tableName: "playlist_note", tableType: "table" as const, definition: odd }];
   await writeV0Store(store, rows);
+  // the recovered table is tagged with the same dictionary as every other table
+  fs.writeFileSync(path.join(path.dirname(cfg), "business_terms.yml"), "business_tags:\n  annotations: [note]\n");
   fs.appendFileSync(cfg, `  target: deepseek\n  models:\n    deepseek:\n      type: openai\n      base_url: ${server.baseUrl()}\n      api_key: test-key\n      model: deepseek-chat\n`);
   server.otherwise(() => ({
     content: JSON.stringify({
@@ -120,6 +122,7 @@ test("guide §1.1 LLM fallback: DDL no parser reads is read by the configured mo
   const note = (await readRows(store)).find((r) => r.table_name === "playlist_note")!;
   assert.equal(note.definition, odd);
   assert.deepEqual(JSON.parse(String(note.column_comments)), { body: "free text about the playlist" });
+  assert.ok((note.business_tags as string[]).includes("annotations"), `business_terms.yml applies to LLM-read tables: ${String(note.business_tags)}`);
 });
 
 test("guide §2 report: by namespace, by --db-path with --top-tags, and as JSON", async (t) => {
