@@ -36,10 +36,6 @@ export interface LlmDdlParserOptions {
   readonly timeoutMs: number;
   /** Append-only JSONL file of answers, read on construction. */
   readonly cacheFile?: string;
-  /** The first backoff between retries, doubled each time (default 500 ms). */
-  readonly backoffMs?: number;
-  /** The cap of every wait between retries, the server's Retry-After included (default 60 s). */
-  readonly maxBackoffMs?: number;
   /** Abort: questions in flight and queued fail at once (counted as failed). */
   readonly signal?: AbortSignal;
 }
@@ -103,8 +99,6 @@ export class LlmDdlParser {
       model: opts.model,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      backoffMs: opts.backoffMs,
-      maxBackoffMs: opts.maxBackoffMs,
       signal: opts.signal,
       onRequest: () => {
         this.stats.requests++;

@@ -33,6 +33,8 @@ export interface ScriptedResponse {
   readonly body?: unknown;
   /** Wait this long before answering. */
   readonly delayMs?: number;
+  /** Send the status and headers, then wait this long before the body. */
+  readonly bodyDelayMs?: number;
 }
 
 export type Responder = (req: RecordedRequest) => ScriptedResponse;
@@ -142,14 +144,19 @@ export class FakeOpenAiServer {
             : JSON.stringify(response.body)
           : JSON.stringify(chatCompletion(response.content ?? "{}", body?.model));
       res.writeHead(response.status ?? 200, { "content-type": "application/json", ...response.headers });
-      res.end(payload);
+      if (response.bodyDelayMs === undefined) return void res.end(payload);
+      res.flushHeaders();
+      this.later(response.bodyDelayMs, () => res.end(payload));
     };
-    if (response.delayMs !== undefined && response.delayMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        send();
-      }, response.delayMs);
-      this.timers.add(timer);
-    } else send();
+    if (response.delayMs !== undefined && response.delayMs > 0) this.later(response.delayMs, send);
+    else send();
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
   }
 }

@@ -63,7 +63,7 @@ describe("LlmDdlParser against a 127.0.0.1 server", () => {
 
   function parser(over: Partial<LlmDdlParserOptions> = {}): LlmDdlParser {
     const model: ModelConfig = { key: "fake", type: "openai", baseUrl: server.baseUrl(), apiKey: "sk-fake", model: "fake-model" };
-    return new LlmDdlParser({ model, concurrency: 4, retries: 2, timeoutMs: 2000, backoffMs: 5, maxBackoffMs: 50, ...over });
+    return new LlmDdlParser({ model, concurrency: 4, retries: 2, timeoutMs: 2000, ...over });
   }
 
   it("turns an accepted answer into a TableStructure with source llm", async () => {
@@ -162,7 +162,7 @@ describe("LlmDdlParser against a 127.0.0.1 server", () => {
   });
 
   it("retries a 429 (Retry-After) and a 500, then accepts", async () => {
-    server.enqueue({ status: 429, headers: { "retry-after": "0" } }, { status: 500 }, { content: JSON.stringify(ANSWER) });
+    server.enqueue({ status: 429, headers: { "retry-after": "0" } }, { status: 500, headers: { "retry-after-ms": "1" } }, { content: JSON.stringify(ANSWER) });
     const p = parser();
     assert.ok(await p.parse(DDL, "starrocks"));
     assert.deepEqual(p.stats, stats({ requests: 3, accepted: 1 }));

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { ModelConfig } from "../../src/config/load-config.js";
 import { DatusError } from "../../src/errors.js";
-import { OpenAiChatClient, chatCompletionsUrl, endpointFor, retryAfterMs } from "../../src/llm/openai-chat.js";
+import { retryAfterMs } from "../../src/llm/openai-api.js";
+import { OpenAiChatClient, chatCompletionsUrl, endpointFor } from "../../src/llm/openai-chat.js";
 import { FakeOpenAiServer } from "../helpers/fake-openai-server.js";
 
 const MESSAGES = [{ role: "user" as const, content: "Answer in JSON: {}" }];
@@ -39,8 +40,9 @@ describe("chatCompletionsUrl", () => {
     assert.throws(() => endpointFor(model("not a url")), (e: DatusError) => e.code === "config");
   });
 
-  it("reads retry-after-ms, Retry-After seconds and dates", () => {
+  it("reads retry-after-ms, Retry-After seconds and dates as the SDK does", () => {
     assert.equal(retryAfterMs(new Headers({ "retry-after-ms": "250" })), 250);
+    assert.equal(retryAfterMs(new Headers({ "retry-after-ms": "0", "retry-after": "2" })), 2000);
     assert.equal(retryAfterMs(new Headers({ "retry-after": "2" })), 2000);
     assert.equal(retryAfterMs(new Headers({ "retry-after": new Date(10_000).toUTCString() }), 7_000), 3000);
     assert.equal(retryAfterMs(new Headers({ "retry-after": "soon" })), undefined);
@@ -60,7 +62,7 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
   });
 
   function client(over: Partial<ConstructorParameters<typeof OpenAiChatClient>[0]> = {}): OpenAiChatClient {
-    return new OpenAiChatClient({ model: model(server.baseUrl()), timeoutMs: 2000, retries: 2, backoffMs: 5, maxBackoffMs: 50, ...over });
+    return new OpenAiChatClient({ model: model(server.baseUrl()), timeoutMs: 2000, retries: 2, ...over });
   }
 
   it("POSTs the model, messages, temperature 0 and JSON mode with the bearer key to {base_url}/chat/completions", async () => {
@@ -88,11 +90,11 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
   it("retries 429 honoring retry-after-ms, and 500, then succeeds", async () => {
     server.enqueue(
       { status: 429, headers: { "retry-after-ms": "150" }, body: { error: { message: "slow down" } } },
-      { status: 500, body: "oops" },
+      { status: 500, headers: { "retry-after-ms": "1" }, body: "oops" },
       { content: "fine" },
     );
     const start = Date.now();
-    assert.equal(await client({ maxBackoffMs: 5000 }).complete({ messages: MESSAGES }), "fine");
+    assert.equal(await client().complete({ messages: MESSAGES }), "fine");
     assert.equal(server.requests.length, 3);
     assert.ok(Date.now() - start >= 140, `waited ${Date.now() - start} ms`);
   });
@@ -100,16 +102,17 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
   it("waits the Retry-After the server asks for (up to the cap)", async () => {
     server.enqueue({ status: 429, headers: { "retry-after": "0.3" } }, { content: "fine" });
     const start = Date.now();
-    assert.equal(await client({ maxBackoffMs: 5000 }).complete({ messages: MESSAGES }), "fine");
+    assert.equal(await client().complete({ messages: MESSAGES }), "fine");
     assert.ok(Date.now() - start >= 280, `waited ${Date.now() - start} ms`);
     server.enqueue({ status: 429, headers: { "retry-after": "30" } }, { content: "capped" });
     const capped = Date.now();
-    assert.equal(await client({ maxBackoffMs: 100 }).complete({ messages: MESSAGES }), "capped");
+    assert.equal(await client({ maxRetryAfterMs: 100 }).complete({ messages: MESSAGES }), "capped");
     assert.ok(Date.now() - capped < 1000);
   });
 
   it("gives up after the retries with a source error naming the model key", async () => {
-    server.enqueue({ status: 503 }, { status: 502 }, { status: 500, body: { error: { message: "down" } } });
+    const fast = { "retry-after-ms": "1" };
+    server.enqueue({ status: 503, headers: fast }, { status: 502, headers: fast }, { status: 500, headers: fast, body: { error: { message: "down" } } });
     const err = await rejection(client().complete({ messages: MESSAGES }));
     assert.equal(server.requests.length, 3);
     assert.equal(err.code, "source");
@@ -139,12 +142,13 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
     assert.equal(server.requests.length, 1);
   });
 
-  it("a 401 is final, breaks the client (no more requests) and hints at the api_key", async () => {
-    server.enqueue({ status: 401, body: { error: { message: "Incorrect API key provided: sk-te***123" } } });
+  it("a 401 is final, breaks the client (no more requests) and hints at the api_key, which no message shows", async () => {
+    server.enqueue({ status: 401, body: { error: { message: "Incorrect API key provided: sk-test-123" } } });
     const c = client();
     const err = await rejection(c.complete({ messages: MESSAGES }));
     assert.match(err.hint, /agent\.models\.fake\.api_key/);
-    assert.ok(!err.message.includes("sk-test-123"));
+    assert.match(err.message, /HTTP 401: Incorrect API key provided: \*\*\*/);
+    assert.ok(!err.message.includes("sk-test-123") && !err.hint.includes("sk-test-123"));
     assert.equal(c.broken, err);
     await rejection(c.complete({ messages: MESSAGES }));
     assert.equal(server.requests.length, 1);
@@ -160,6 +164,14 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
     assert.ok(took >= 290 && took < 1500, `took ${took} ms`);
   });
 
+  it("bounds the body by the timeout too, not only the headers", async () => {
+    server.enqueue({ bodyDelayMs: 3000, content: "late" });
+    const start = Date.now();
+    const err = await rejection(client({ timeoutMs: 150, retries: 0 }).complete({ messages: MESSAGES }));
+    assert.match(err.message, /no answer within 150 ms/);
+    assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms`);
+  });
+
   it("retries network errors and names the base_url", async () => {
     const gone = await FakeOpenAiServer.start();
     const url = gone.baseUrl();
@@ -170,8 +182,9 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
   });
 
   it("fails on a 200 that is not a chat completion", async () => {
-    server.enqueue({ body: "<html>proxy</html>" }, { body: { choices: [] } });
+    server.enqueue({ body: "<html>proxy</html>" }, { headers: { "content-type": "text/html" }, body: "<html>proxy</html>" }, { body: { choices: [] } });
     assert.match((await rejection(client().complete({ messages: MESSAGES }))).message, /not JSON/);
+    assert.match((await rejection(client().complete({ messages: MESSAGES }))).message, /not JSON: <html>proxy<\/html>/);
     assert.match((await rejection(client().complete({ messages: MESSAGES }))).message, /no choices/);
   });
 
@@ -183,5 +196,16 @@ describe("OpenAiChatClient against a 127.0.0.1 server", () => {
     const err = await rejection(client({ signal: controller.signal }).complete({ messages: MESSAGES }));
     assert.match(err.message, /cancelled/);
     assert.ok(Date.now() - start < 1000);
+  });
+
+  it("stops waiting between retries when its signal aborts (the SDK's own wait does not listen)", async () => {
+    server.enqueue({ status: 429, headers: { "retry-after-ms": "1500" } }, { content: "late" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const start = Date.now();
+    const err = await rejection(client({ signal: controller.signal }).complete({ messages: MESSAGES }));
+    assert.match(err.message, /cancelled/);
+    assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms`);
+    assert.equal(server.requests.length, 1);
   });
 });
