@@ -1,7 +1,9 @@
 /**
- * A real HTTP server on 127.0.0.1 (port 0) that speaks the OpenAI chat-completions API, for the LLM tests.
- * It records every request, counts the requests in flight (and their maximum), and answers each request
- * with the next scripted response, or with the default handler once the script is used up.
+ * A real HTTP server on 127.0.0.1 (port 0) that speaks the OpenAI chat-completions and embeddings APIs, for
+ * the LLM and embedding tests. It records every request, counts the requests in flight (and their maximum),
+ * and answers each request with the next scripted response, or with the default handler once the script is
+ * used up. A scripted response without a body answers a request to `.../embeddings` with `fakeEmbedding`s
+ * of its inputs (in reverse order, each with its index, as a vendor may), any other with a chat completion.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,14 +15,18 @@ export interface RecordedRequest {
   readonly headers: http.IncomingHttpHeaders;
   readonly rawBody: string;
   /** The body parsed as JSON (undefined when it is not JSON). */
-  readonly body: ChatRequestBody | undefined;
+  readonly body: RequestBody | undefined;
 }
 
-export interface ChatRequestBody {
+/** A chat-completions or embeddings request body. */
+export interface RequestBody {
   readonly model?: string;
   readonly messages?: readonly { readonly role: string; readonly content: string }[];
   readonly temperature?: number;
   readonly response_format?: { readonly type: string };
+  readonly input?: string | readonly string[];
+  readonly encoding_format?: string;
+  readonly dimensions?: number;
 }
 
 export interface ScriptedResponse {
@@ -51,6 +57,28 @@ export function chatCompletion(content: string, model = "fake-model"): object {
   };
 }
 
+/**
+ * The fake server's embedding of `text`: `dim` floats in [-10, 10] (two decimals, exact in JSON) from an
+ * FNV-1a hash of the text. Deterministic, distinct per text, and NOT unit length.
+ */
+export function fakeEmbedding(text: string, dim: number): number[] {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return Array.from({ length: dim }, (_, i) => (((h ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0) % 2001) / 100 - 10);
+}
+
+/** The inputs of a recorded embeddings request. */
+export function embeddingInputs(req: RecordedRequest): readonly string[] {
+  const input = req.body?.input;
+  return input === undefined ? [] : typeof input === "string" ? [input] : input;
+}
+
+/** An embeddings answer for `inputs`: `fakeEmbedding`s of `dim` floats, in reverse order, each with its index. */
+function embeddingList(inputs: readonly string[], dim: number, model = "fake-embedding"): object {
+  const data = inputs.map((text, index) => ({ object: "embedding", index, embedding: fakeEmbedding(text, dim) }));
+  return { object: "list", data: data.reverse(), model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } };
+}
+
 /** The user message of a recorded request (where the DDL is). */
 export function userMessage(req: RecordedRequest): string {
   return req.body?.messages?.find((m) => m.role === "user")?.content ?? "";
@@ -60,6 +88,8 @@ export class FakeOpenAiServer {
   readonly requests: RecordedRequest[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** The size of the embeddings answered when a request does not ask for `dimensions`. */
+  embeddingDim = 8;
   private readonly script: (ScriptedResponse | Responder)[] = [];
   private fallback: Responder = () => ({ status: 500, body: { error: { message: "no scripted response" } } });
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -125,9 +155,9 @@ export class FakeOpenAiServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString("utf8");
-    let body: ChatRequestBody | undefined;
+    let body: RequestBody | undefined;
     try {
-      body = JSON.parse(rawBody) as ChatRequestBody;
+      body = JSON.parse(rawBody) as RequestBody;
     } catch {
       body = undefined;
     }
@@ -142,7 +172,9 @@ export class FakeOpenAiServer {
           ? typeof response.body === "string"
             ? response.body
             : JSON.stringify(response.body)
-          : JSON.stringify(chatCompletion(response.content ?? "{}", body?.model));
+          : /\/embeddings(\?|$)/.test(recorded.url)
+            ? JSON.stringify(embeddingList(embeddingInputs(recorded), body?.dimensions ?? this.embeddingDim, body?.model))
+            : JSON.stringify(chatCompletion(response.content ?? "{}", body?.model));
       res.writeHead(response.status ?? 200, { "content-type": "application/json", ...response.headers });
       if (response.bodyDelayMs === undefined) return void res.end(payload);
       res.flushHeaders();
