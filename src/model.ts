@@ -23,6 +23,8 @@ export type TableType = "table" | "view" | "mv";
 
 /** One row of a v0 store, as the scan hands it to the enrichment stage (the v0 vector stays behind). */
 export interface SourceTable {
+  /** The row's stored vector, read only when it is kept as it is (--keep-vectors). */
+  readonly storedVector?: Float32Array;
   readonly identifier: string;
   readonly catalogName: string;
   readonly databaseName: string;

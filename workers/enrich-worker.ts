@@ -1,18 +1,29 @@
-/** Piscina entry point: a thin shell around enrichBatch. The vector buffer crosses back by transfer, not copy. */
+/** Piscina entry points: thin shells around src/engine. Vector buffers cross back by transfer, not copy. */
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import { enrichBatch, type EnrichTask } from "../src/engine/enrich-batch.js";
+import { type EmbeddedTexts, enrichAndEmbed, embedTexts as embedTextsTask, type EmbedTextsTask } from "../src/engine/embed-batch.js";
+import type { EnrichResult, EnrichTask } from "../src/engine/enrich-batch.js";
 
-export default function enrichWorker(task: EnrichTask): unknown {
-  const result = enrichBatch(task);
+function movingBuffer<T>(value: T, buffer: ArrayBufferLike): T {
   const transferable = {
     get [transferableSymbol]() {
-      return [result.vectors.buffer];
+      return [buffer];
     },
     get [valueSymbol]() {
-      return result;
+      return value;
     },
   };
-  return move(transferable as unknown as Parameters<typeof move>[0]);
+  return move(transferable as unknown as Parameters<typeof move>[0]) as unknown as T;
+}
+
+export default async function enrichWorker(task: EnrichTask): Promise<EnrichResult> {
+  const result = await enrichAndEmbed(task);
+  return movingBuffer(result, result.vectors.buffer);
+}
+
+/** Named task `embed`: vectors of texts with the worker's embedder. */
+export async function embed(task: EmbedTextsTask): Promise<EmbeddedTexts> {
+  const result = await embedTextsTask(task);
+  return movingBuffer(result, result.vectors.buffer);
 }
 
 /** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */

@@ -1,19 +1,26 @@
 /**
- * One worker task: enrich a batch of source tables into v1 rows and embed their search_text.
+ * One worker task: enrich a batch of source tables into v1 rows (embedding is the next step, embed-batch.ts).
  * Runs inside a Piscina worker; plain data in, plain data out, so it is tested without threads.
  */
 import { sniffDialect } from "../ddl/sniff-dialect.js";
-import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
+import type { LocalEmbedderSpec } from "../embed/local-embedder.js";
 import { enrichTable } from "../enrich/enrich-table.js";
+import type { TextBudget } from "../enrich/search-text.js";
 import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+
+/**
+ * How a batch's rows get their vectors: embedded in the worker (hashing or a local ONNX model), on the
+ * main thread after the workers (`remote`: an embeddings API), or kept as stored (`keep`: --keep-vectors).
+ */
+export type VectorPlan = LocalEmbedderSpec | { readonly kind: "remote"; readonly dim: number } | { readonly kind: "keep"; readonly dim: number };
 
 export interface EnrichTask {
   readonly rows: readonly SourceTable[];
   /** The namespace's dialect, or `unknown` to sniff each DDL (orphan stores opened with --db-path). */
   readonly dialect: Dialect;
-  readonly dim: number;
+  readonly vectors: VectorPlan;
   readonly now: number;
   readonly extractRelationships: boolean;
   /** The text of business_terms.yml beside agent.yml, when there is one (parsed once per worker). */
@@ -30,8 +37,13 @@ export interface TableFailure {
 
 export interface EnrichResult {
   readonly rows: V1Row[];
-  /** Row-major vectors, `rows.length * dim` floats. */
-  readonly vectors: Float32Array;
+  /** Row-major vectors, `rows.length * dim` floats (zeros until embedded). */
+  vectors: Float32Array;
+  /**
+   * What the vectors are of: `search_text` (embedded), `stored` (each row's vector as the store had it, or
+   * zeros when it had none: --keep-vectors) or `pending` (to be embedded on the main thread).
+   */
+  vectorsOf: "search_text" | "stored" | "pending";
   /** The identifier each row had in the source (differs from `rows[i].identifier` when it was not canonical). */
   readonly sourceIdentifiers: string[];
   readonly parseFailures: TableFailure[];
@@ -60,12 +72,13 @@ function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-export function enrichBatch(task: EnrichTask): EnrichResult {
+/** Enrich every table of the task; search_text is bounded by `textBudget` (characters when absent). */
+export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichResult {
   const rows: V1Row[] = [];
-  const vectors = new Float32Array(task.rows.length * task.dim);
   const result: EnrichResult = {
     rows,
-    vectors,
+    vectors: new Float32Array(task.rows.length * task.vectors.dim),
+    vectorsOf: "pending",
     sourceIdentifiers: [],
     parseFailures: [],
     parsedOk: [],
@@ -83,6 +96,7 @@ export function enrichBatch(task: EnrichTask): EnrichResult {
       now: task.now,
       catalog: task.catalog?.[source.identifier],
       tagDictionary: tagDictionary(task.tagTermsYaml),
+      textBudget,
     });
     const error = structure.parseError;
     bump(result.parsers, structure.source);
@@ -90,7 +104,6 @@ export function enrichBatch(task: EnrichTask): EnrichResult {
     bump(result.dialects, dialect);
     if (error) result.parseFailures.push({ identifier: row.identifier, dialect, error });
     else result.parsedOk.push(row.identifier);
-    hashedTextEmbedding(row.search_text, task.dim, vectors.subarray(rows.length * task.dim, (rows.length + 1) * task.dim));
     rows.push(row);
     result.sourceIdentifiers.push(source.identifier);
     result.summaries.push(summarize(source, structure));

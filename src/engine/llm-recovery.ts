@@ -3,7 +3,6 @@
  * and re-enriches those rows from its (validated) answer. A table the LLM cannot help keeps the row the
  * parsers gave it and stays counted as a parse failure.
  */
-import { hashedTextEmbedding } from "../embed/hashed-embedding.js";
 import { enrichTable } from "../enrich/enrich-table.js";
 import type { TagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
@@ -11,6 +10,7 @@ import type { Dialect, SourceTable } from "../model.js";
 import { summarize } from "../relationships/catalog-index.js";
 import type { EnrichResult } from "./enrich-batch.js";
 import type { ResultStage } from "./pipeline.js";
+import type { VectorSource } from "./vector-source.js";
 
 export interface LlmRecoveryCounts {
   /** Tables whose DDL no parser read, and the LLM did. */
@@ -20,7 +20,8 @@ export interface LlmRecoveryCounts {
 }
 
 export interface LlmRecoveryOptions {
-  readonly dim: number;
+  /** Re-embeds the recovered rows' new search_text (when the batch's vectors are of search_text). */
+  readonly vectors: VectorSource;
   readonly extractRelationships: boolean;
   /** The dictionary the workers tag with (business_terms.yml), so recovered rows are tagged alike. */
   readonly tagDictionary?: TagDictionary;
@@ -32,6 +33,7 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
     const failed = new Map(result.parseFailures.map((f) => [f.identifier, f]));
     const rows = [...result.rows];
     const vectors = result.vectors;
+    const dim = options.vectors.dim;
     const recovered = new Set<string>();
     const parsers = { ...result.parsers };
     const summaries = [...result.summaries];
@@ -55,13 +57,17 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
         });
         rows[i] = enriched.row;
         summaries[i] = summarize(source, enriched.structure);
-        hashedTextEmbedding(enriched.row.search_text, options.dim, vectors.subarray(i * options.dim, (i + 1) * options.dim));
         // counted on top of the parser that failed on it: `llm` = tables the LLM recovered
         parsers.llm = (parsers.llm ?? 0) + 1;
         recovered.add(row.identifier);
         counts.recovered++;
       }),
     );
+    if (recovered.size > 0 && result.vectorsOf === "search_text") {
+      const at = rows.map((r, i) => (recovered.has(r.identifier) ? i : -1)).filter((i) => i >= 0);
+      const { vectors: fresh } = await options.vectors.embed(at.map((i) => rows[i].search_text));
+      at.forEach((rowIndex, j) => vectors.set(fresh.subarray(j * dim, (j + 1) * dim), rowIndex * dim));
+    }
     return {
       ...result,
       rows,

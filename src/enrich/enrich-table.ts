@@ -16,7 +16,7 @@ import {
 } from "../model.js";
 import { extractEnums } from "./enums.js";
 import { declaredRelationships } from "./relationships.js";
-import { buildSearchText } from "./search-text.js";
+import { buildSearchText, type TextBudget } from "./search-text.js";
 import { inferBusinessTags } from "./tags.js";
 import type { TagDictionary } from "./tag-dictionary.js";
 
@@ -28,6 +28,8 @@ export interface EnrichOptions {
   /** The table as a live database's catalog describes it: it wins for comments, columns and keys; the DDL fills gaps. */
   readonly catalog?: TableStructure;
   readonly tagDictionary?: TagDictionary;
+  /** What search_text must fit in: the embedding model's word pieces, or characters (default). */
+  readonly textBudget?: TextBudget;
 }
 
 export interface EnrichedTable {
@@ -164,7 +166,7 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
       tags,
       columns: structure.columns,
       enums,
-    }),
+    }, options.textBudget),
     table_comment: structure.comment,
     column_comments: json(columnComments(structure.columns)),
     column_enums: json(enums),

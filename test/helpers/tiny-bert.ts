@@ -26,6 +26,11 @@ export interface TinyBertOptions {
   readonly words?: readonly string[];
   /** Residual feed-forward layers after the first mixing layer; the bench adds some so a call costs like MiniLM. Default 0. */
   readonly ffnLayers?: number;
+  /**
+   * Width of last_hidden_state when it should differ from `hidden`: a final projection makes a cheap
+   * model with a real model's output size (384 for a stand-in of all-MiniLM-L6-v2). Default: `hidden`.
+   */
+  readonly outputDim?: number;
   /** Width of the feed-forward layers. Default 4 * hidden. */
   readonly intermediate?: number;
   /** model_max_length of tokenizer_config.json. Default 256. */
@@ -103,9 +108,11 @@ interface Weights {
   readonly w2: Matrix;
   readonly b1: Matrix;
   readonly ffn: readonly FfnLayer[];
+  /** The final projection to outputDim, when there is one. */
+  readonly out?: Matrix;
 }
 
-function randomWeights(vocabSize: number, hidden: number, intermediate: number, maxPositions: number, ffnLayers: number, seed: number): Weights {
+function randomWeights(vocabSize: number, hidden: number, intermediate: number, maxPositions: number, ffnLayers: number, seed: number, outputDim: number): Weights {
   const random = mulberry32(seed);
   // Uniform in ±scale; scales of 1/sqrt(fan-in) keep every activation of order 1, so float32 rounding
   // stays far below the tests' tolerance whatever the width.
@@ -126,6 +133,7 @@ function randomWeights(vocabSize: number, hidden: number, intermediate: number, 
       ba: matrix(1, intermediate, 0.5),
       wb: matrix(intermediate, hidden, 1 / Math.sqrt(intermediate)),
     })),
+    out: outputDim !== hidden ? matrix(hidden, outputDim, 1 / Math.sqrt(hidden)) : undefined,
   };
 }
 
@@ -166,7 +174,7 @@ function referenceForward(w: Weights, ids: readonly number[]): Float32Array[] {
       const delta = vecMat(inner, layer.wb);
       h = h.map((v, j) => v + delta[j]);
     }
-    return Float32Array.from(h);
+    return Float32Array.from(w.out ? vecMat(h, w.out) : h);
   });
 }
 
@@ -209,7 +217,8 @@ function buildGraph(w: Weights, tokenTypeIds: boolean): { nodes: OnnxNode[]; ini
     const act = op("Tanh", [op("Add", [inner, weight(`ffn${i}_ba`, layer.ba, [layer.ba.cols])], `ffn${i}_ab`)], `ffn${i}_act`);
     h = op("Add", [h, op("MatMul", [act, weight(`ffn${i}_wb`, layer.wb)], `ffn${i}_delta`)], `h_${i + 1}`);
   });
-  op("Identity", [h], "last_hidden_state");
+  if (w.out) op("MatMul", [h, weight("out", w.out)], "last_hidden_state");
+  else op("Identity", [h], "last_hidden_state");
 
   const tokens = (name: string): OnnxValueInfo => ({ name, elemType: "int64", shape: ["batch", "sequence"] });
   const inputs = [tokens("input_ids"), tokens("attention_mask"), ...(tokenTypeIds ? [tokens("token_type_ids")] : [])];
@@ -259,7 +268,8 @@ export function writeTinyBert(dir: string, options: TinyBertOptions = {}): TinyB
   const duplicate = vocab.find((token, i) => vocab.indexOf(token) !== i);
   if (duplicate !== undefined) throw new Error(`token "${duplicate}" is twice in the vocabulary`);
 
-  const weights = randomWeights(vocab.length, hidden, intermediate, maxPositions, options.ffnLayers ?? 0, options.seed ?? 42);
+  const outputDim = options.outputDim ?? hidden;
+  const weights = randomWeights(vocab.length, hidden, intermediate, maxPositions, options.ffnLayers ?? 0, options.seed ?? 42, outputDim);
   const { nodes, initializers, inputs } = buildGraph(weights, options.tokenTypeIds ?? true);
   const model = encodeOnnxModel({
     opset: 17,
@@ -269,7 +279,7 @@ export function writeTinyBert(dir: string, options: TinyBertOptions = {}): TinyB
     nodes,
     initializers,
     inputs,
-    outputs: [{ name: "last_hidden_state", elemType: "float", shape: ["batch", "sequence", hidden] }],
+    outputs: [{ name: "last_hidden_state", elemType: "float", shape: ["batch", "sequence", outputDim] }],
   });
 
   fs.mkdirSync(dir, { recursive: true });
@@ -291,7 +301,7 @@ export function writeTinyBert(dir: string, options: TinyBertOptions = {}): TinyB
   writeJson(path.join(dir, "config.json"), {
     architectures: ["BertModel"],
     model_type: "bert",
-    hidden_size: hidden,
+    hidden_size: outputDim,
     intermediate_size: intermediate,
     max_position_embeddings: maxPositions,
     pad_token_id: 0,
@@ -300,5 +310,5 @@ export function writeTinyBert(dir: string, options: TinyBertOptions = {}): TinyB
   });
   fs.writeFileSync(path.join(dir, "vocab.txt"), vocab.join("\n") + "\n");
 
-  return { dir, hidden, vocab, forward: (ids) => referenceForward(weights, ids) };
+  return { dir, hidden: outputDim, vocab, forward: (ids) => referenceForward(weights, ids) };
 }
