@@ -54,11 +54,22 @@ export interface ModelConfig {
   readonly model: string;
 }
 
-/** `agent.storage.database`: the embedding model of schema_metadata. */
-export interface EmbeddingConfig {
+/** The identity of an embedding model, as `datus_db.cfg` records it per store type. */
+export interface EmbeddingIdentity {
+  /** `registry_name` as written: `sentence-transformers` and `fastembed` (local ONNX), `openai`, `hashing`. */
   readonly registryName: string;
   readonly modelName: string;
   readonly dimSize: number;
+}
+
+/** `agent.storage.database`: the embedding model of schema_metadata. */
+export interface EmbeddingConfig extends EmbeddingIdentity {
+  /** `batch_size`: texts per embedding call (default 32, as Datus reads it). */
+  readonly batchSize: number;
+  /** `target_model`: the `agent.models` key whose base_url and api_key the `openai` registry uses. */
+  readonly targetModel?: string;
+  /** `model_path`: a local model directory (absolute), searched before the fastembed caches. */
+  readonly modelPath?: string;
 }
 
 /** Why a config entry could not be read: raised as a config error (exit 2) when the entry is chosen. */
@@ -85,6 +96,8 @@ export interface AgentConfig {
   /** `agent.target`: the key of the default model. */
   readonly target?: string;
   readonly embedding: EmbeddingConfig;
+  /** `agent.storage.document` and `agent.storage.metric` (defaults when absent): Datus's datus_db.cfg lists all three. */
+  readonly otherEmbeddings: { readonly document: EmbeddingIdentity; readonly metric: EmbeddingIdentity };
 }
 
 const DEFAULT_MAX_CONNECTIONS = 4;
@@ -92,6 +105,7 @@ const DEFAULT_EMBEDDING: EmbeddingConfig = {
   registryName: "sentence-transformers",
   modelName: "all-MiniLM-L6-v2",
   dimSize: 384,
+  batchSize: 32,
 };
 
 const NAMESPACE_TYPES: Readonly<Record<string, NamespaceType>> = {
@@ -140,6 +154,10 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv = process.
     modelIssues: models.issues,
     target: stringAt(agent, "target", "agent.target", env),
     embedding: readEmbedding(mapAt(storage, "database", "agent.storage.database"), env),
+    otherEmbeddings: {
+      document: readIdentity(mapAt(storage, "document", "agent.storage.document"), "agent.storage.document", env),
+      metric: readIdentity(mapAt(storage, "metric", "agent.storage.metric"), "agent.storage.metric", env),
+    },
   };
 }
 
@@ -394,13 +412,25 @@ function readModel(key: string, entry: unknown, env: NodeJS.ProcessEnv): ModelCo
   return { key, type: text("type") ?? "openai", baseUrl: text("base_url") ?? "", apiKey: text("api_key") ?? "", model };
 }
 
-function readEmbedding(section: YamlMap | undefined, env: NodeJS.ProcessEnv): EmbeddingConfig {
-  if (section === undefined) return DEFAULT_EMBEDDING;
-  const keyPath = "agent.storage.database";
+function readIdentity(section: YamlMap | undefined, keyPath: string, env: NodeJS.ProcessEnv): EmbeddingIdentity {
+  if (section === undefined) return { registryName: DEFAULT_EMBEDDING.registryName, modelName: DEFAULT_EMBEDDING.modelName, dimSize: DEFAULT_EMBEDDING.dimSize };
   return {
     registryName: stringAt(section, "registry_name", `${keyPath}.registry_name`, env) ?? DEFAULT_EMBEDDING.registryName,
     modelName: stringAt(section, "model_name", `${keyPath}.model_name`, env) ?? DEFAULT_EMBEDDING.modelName,
     dimSize: intAt(section, "dim_size", `${keyPath}.dim_size`, env, 1, 65536) ?? DEFAULT_EMBEDDING.dimSize,
+  };
+}
+
+function readEmbedding(section: YamlMap | undefined, env: NodeJS.ProcessEnv): EmbeddingConfig {
+  if (section === undefined) return DEFAULT_EMBEDDING;
+  const keyPath = "agent.storage.database";
+  const modelPath = stringAt(section, "model_path", `${keyPath}.model_path`, env);
+  const targetModel = stringAt(section, "target_model", `${keyPath}.target_model`, env);
+  return {
+    ...readIdentity(section, keyPath, env),
+    batchSize: intAt(section, "batch_size", `${keyPath}.batch_size`, env, 1, 4096) ?? DEFAULT_EMBEDDING.batchSize,
+    ...(targetModel === undefined || targetModel.trim() === "" ? {} : { targetModel: targetModel.trim() }),
+    ...(modelPath === undefined || modelPath.trim() === "" ? {} : { modelPath: resolveUserPath(modelPath.trim(), env) }),
   };
 }
 

@@ -86,8 +86,12 @@ function tableType(value: string): TableType {
   return "table";
 }
 
-/** The source rows of a scanned batch (v0 or v1 shape: only the seven name/DDL columns are read). */
-export function sourceTablesOf(batch: RecordBatch): SourceTable[] {
+/**
+ * The source rows of a scanned batch (v0 or v1 shape: the seven name/DDL columns, and the stored vector
+ * when the batch has a `vector` column and `withVectors` asks for it).
+ */
+export function sourceTablesOf(batch: RecordBatch, withVectors = false): SourceTable[] {
+  const vec = withVectors ? batch.getChild("vector") : null;
   const id = stringColumn(batch, "identifier");
   const cat = stringColumn(batch, "catalog_name");
   const db = stringColumn(batch, "database_name");
@@ -106,44 +110,74 @@ export function sourceTablesOf(batch: RecordBatch): SourceTable[] {
       tableType: tableType(typ(i)),
       definition: def(i),
     };
+    if (vec) {
+      const v = vec.get(i) as { toArray(): Float32Array } | null;
+      if (v) out[i] = { ...out[i], storedVector: Float32Array.from(v.toArray()) };
+    }
   }
   return out;
 }
 
-/** A scanned column can be reused as is when it is one chunk of exactly the target type (child names included). */
+/** A scanned column can be reused when it is one chunk of exactly the target type (child names included). */
 function reusable(source: { data: readonly Data[]; type: DataType }, field: Field): boolean {
   const sameChildren = (a: DataType, b: DataType): boolean =>
     (a.children ?? []).length === (b.children ?? []).length && (a.children ?? []).every((c, i) => c.name === b.children[i].name);
   return source.data.length === 1 && String(source.type) === String(field.type) && sameChildren(source.type, field.type as DataType);
 }
 
-/**
- * A v0 batch re-shaped to the v1 schema with `metadata_version = 0`: the v1 fields stay null and the
- * v0 vector is kept, so the converted table still answers searches until each row is migrated.
- * `keep` selects rows (all when absent).
- */
-export function v0BatchAsPendingV1(batch: RecordBatch, dim: number, keep?: readonly number[]): Table {
-  const schema = v1Schema(dim);
-  const index = keep ?? Array.from({ length: batch.numRows }, (_, i) => i);
+/** A vector column of `rows` entries from `source` rows `index` (null where the source row has none or another size). */
+function vectorColumn(field: Field, source: { get(i: number): unknown } | null, index: readonly number[], dim: number): Data {
+  const type = field.type as FixedSizeList<Float32>;
   const rows = index.length;
-  const whole = keep === undefined;
+  const flat = new Float32Array(rows * dim);
+  const valid = new Uint8Array(Math.ceil(rows / 8));
+  let nulls = 0;
+  index.forEach((row, i) => {
+    const v = source?.get(row) as { toArray(): Float32Array; length: number } | null | undefined;
+    if (v && v.length === dim) {
+      flat.set(v.toArray(), i * dim);
+      valid[i >> 3] |= 1 << (i & 7);
+    } else {
+      nulls++;
+    }
+  });
+  const child = makeData({ type: new Float32(), length: flat.length, nullCount: 0, data: flat });
+  return makeData({ type, length: rows, nullCount: nulls, nullBitmap: nulls ? valid : undefined, child });
+}
+
+/**
+ * A scanned batch (v0 or v1) in the shape of `schema` (a v1 schema): columns matched by name, absent ones
+ * null, vectors of another dimension null. `pending` sets `metadata_version = 0` on every row (work left
+ * for the migration); otherwise the row's version is kept. `keep` selects rows (all when absent).
+ */
+export function asV1Batch(batch: RecordBatch, schema: Schema, options: { readonly pending: boolean; readonly keep?: readonly number[] }): Table {
+  const index = options.keep ?? Array.from({ length: batch.numRows }, (_, i) => i);
+  const rows = index.length;
+  const whole = options.keep === undefined;
   const children = schema.fields.map((field) => {
     const source = batch.getChild(field.name);
-    if (field.name === "metadata_version") return columnData(field, new Array(rows).fill(0));
-    if (field.name === "vector") {
-      if (whole && source && reusable(source, field)) return source.data[0];
-      const flat = new Float32Array(rows * dim);
-      if (source) {
-        index.forEach((row, i) => {
-          const v = source.get(row) as { toArray(): Float32Array } | null;
-          if (v) flat.set(v.toArray().subarray(0, dim), i * dim);
-        });
-      }
-      return fixedSizeVectorData(field, flat, rows);
-    }
+    if (field.name === "metadata_version" && (options.pending || !source)) return columnData(field, new Array(rows).fill(0));
+    if (source && whole && reusable(source, field)) return source.data[0];
+    if (field.name === "vector") return vectorColumn(field, source, index, (field.type as FixedSizeList).listSize);
     if (!source) return columnData(field, new Array(rows).fill(null));
-    if (whole && reusable(source, field)) return source.data[0];
     return columnData(field, index.map((row) => source.get(row) as unknown));
   });
   return tableFrom(schema, children, rows);
+}
+
+/**
+ * `table` (v1 rows, one batch) with new `search_text` and `vector` columns: the full rows the `embed`
+ * command writes back. Whole rows, never a column subset: LanceDB's Node client aligns every write to a
+ * table carrying an embedding-function entry to the full schema, filling missing columns with nulls.
+ */
+export function withNewVectors(table: Table, texts: readonly string[], vectors: Float32Array, dim: number): Table {
+  const schema = table.schema;
+  const [batch] = table.batches;
+  const children = schema.fields.map((field) => {
+    if (field.name === "search_text") return columnData(field, [...texts]);
+    if (field.name === "vector") return fixedSizeVectorData(field, vectors, texts.length);
+    return batch.getChild(field.name)!.data[0];
+  });
+  if (vectors.length !== texts.length * dim || batch.numRows !== texts.length) throw new Error(`withNewVectors: ${batch.numRows} rows, ${texts.length} texts, ${vectors.length / dim} vectors`);
+  return tableFrom(schema, children, texts.length);
 }

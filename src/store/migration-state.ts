@@ -9,14 +9,35 @@ export const STATE_DIR = ".datus-schema";
 /** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
 export const PRE_MIGRATION_TAG = "datus-schema-before-migration";
 
+/** How the table is being rebuilt (recorded first, so a killed run redoes the same rebuild). */
+export interface ReshapeRecord {
+  /** The table version the rebuild reads. */
+  readonly fromVersion: number;
+  /** The vector dimension of the rebuilt table (vectors of another size become null). */
+  readonly dim: number;
+  /** Every row becomes pending (metadata_version 0): the migration redoes it. */
+  readonly pending: boolean;
+  /** The table's schema metadata after the rebuild (the embedding-function entry). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 export interface MigrationState {
   readonly tool: "datus-schema";
   /** The table version before this tool first wrote to it (rollback target). */
   readonly preMigrationVersion: number;
   readonly preMigrationShape: "v0" | "v1";
   readonly backupPath?: string;
+  /** datus_db.cfg as it was before the first write (null: there was none), so rollback restores it too. */
+  readonly datusCfgBefore?: string | null;
   /** `converting`: re-shaping the v0 table to v1; `migrating`: enriching rows; `done`: every row is v1. */
   readonly phase: "converting" | "migrating" | "done";
+  /** Set while phase is `converting`: what the rebuild makes (absent in state files of datus-schema 0.1: a v0 re-shape). */
+  readonly reshape?: ReshapeRecord;
+  /**
+   * The model this tool last embedded rows with. Absent in state files of datus-schema 0.1, whose rows
+   * carry its offline hashing embedding; present (maybe without a model) from then on.
+   */
+  readonly vectors?: { readonly model?: { readonly registryName: string; readonly modelName: string; readonly dimSize: number } };
   readonly startedAt: string;
   readonly updatedAt: string;
 }
@@ -74,6 +95,45 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** Tables whose embedding failed (left pending or stale), with why; the latest line per identifier wins. */
+export function embeddingFailureFile(storePath: string, writer: string): string {
+  return path.join(stateDir(storePath), `embedding-failures.${writer}.jsonl`);
+}
+
+export function recordEmbeddingFailures(storePath: string, writer: string, records: readonly { readonly identifier: string; readonly error?: string }[]): void {
+  if (records.length === 0) return;
+  fs.mkdirSync(stateDir(storePath), { recursive: true });
+  const t = Date.now();
+  fs.appendFileSync(embeddingFailureFile(storePath, writer), records.map((r) => `${JSON.stringify(r.error === undefined ? { identifier: r.identifier, ok: true, t } : { identifier: r.identifier, error: r.error, t })}\n`).join(""));
+}
+
+/** The embedding failures not resolved by a later success. */
+export function readEmbeddingFailures(storePath: string): { identifier: string; error: string }[] {
+  const dir = stateDir(storePath);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith("embedding-failures.") && n.endsWith(".jsonl"));
+  } catch {
+    return [];
+  }
+  const latest = new Map<string, { error?: string; t: number }>();
+  for (const name of names) {
+    for (const line of fs.readFileSync(path.join(dir, name), "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const rec = JSON.parse(line) as { identifier?: unknown; error?: unknown; t?: unknown };
+        if (typeof rec.identifier !== "string") continue;
+        const t = typeof rec.t === "number" ? rec.t : 0;
+        const seen = latest.get(rec.identifier);
+        if (!seen || t >= seen.t) latest.set(rec.identifier, { error: typeof rec.error === "string" ? rec.error : undefined, t });
+      } catch {
+        // a torn last line from a killed run
+      }
+    }
+  }
+  return [...latest].filter(([, v]) => v.error !== undefined).map(([identifier, v]) => ({ identifier, error: v.error! }));
 }
 
 export interface ParseFailure {

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import * as lancedb from "@lancedb/lancedb";
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import { DatusError, describeError } from "../errors.js";
+import { guardEmbeddingRegistry } from "./embedding-functions.js";
 import { SCHEMA_TABLE, schemaShape, vectorDimension } from "./schemas.js";
 
 export interface StoreSummary {
@@ -58,6 +59,7 @@ export class SchemaStore {
    * it, and read-only commands must never leave a store behind).
    */
   static async open(path: string, options: { create: boolean }): Promise<SchemaStore> {
+    guardEmbeddingRegistry();
     if (!options.create && !fs.existsSync(path)) {
       throw new DatusError("empty", `no ${SCHEMA_TABLE} table in ${path}: the directory does not exist`, "check --namespace / --db-path (a namespace's store is {base_path}/datus_db_{namespace})");
     }

@@ -1,7 +1,7 @@
 /**
  * The Arrow schemas of `schema_metadata`: v1 exactly as CONTRACT §3 fixes it, v0 as the old agent wrote it.
  */
-import { Field, FixedSizeList, Float32, Int32, Int64, List, Schema, Utf8 } from "apache-arrow";
+import { DataType, Field, FixedSizeList, Float32, Int32, Int64, List, Schema, Utf8 } from "apache-arrow";
 import { V0_COLUMNS, V1_COLUMNS } from "../model.js";
 
 export const SCHEMA_TABLE = "schema_metadata";
@@ -31,12 +31,16 @@ const V1_TYPES = {
   last_updated: () => new Int64(),
 } as const;
 
-/** The v1 schema for vectors of `dim` floats. Every column nullable, as the agent's own writer makes them. */
-export function v1Schema(dim: number): Schema {
+/**
+ * The v1 schema for vectors of `dim` floats. Every column nullable, as the agent's own writer makes them.
+ * `metadata` is the table's schema metadata (the embedding-function entry).
+ */
+export function v1Schema(dim: number, metadata?: ReadonlyMap<string, string>): Schema {
   return new Schema(
     V1_COLUMNS.map((name) =>
       name === "vector" ? new Field(name, vectorType(dim), true) : new Field(name, V1_TYPES[name](), true),
     ),
+    metadata ? new Map(metadata) : undefined,
   );
 }
 
@@ -50,7 +54,8 @@ export function v0Schema(dim: number): Schema {
 /** The vector dimension of a stored schema, or undefined when it has no fixed-size `vector` column. */
 export function vectorDimension(schema: Schema): number | undefined {
   const field = schema.fields.find((f) => f.name === "vector");
-  if (field && field.type instanceof FixedSizeList) return field.type.listSize;
+  // `instanceof` fails for the schemas LanceDB returns (another copy of the Arrow classes): ask the type id
+  if (field && DataType.isFixedSizeList(field.type)) return (field.type as FixedSizeList).listSize;
   return undefined;
 }
 

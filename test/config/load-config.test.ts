@@ -201,7 +201,7 @@ agent:
   assert.equal(selectModel(config, "deepseek-chat").key, "ds");
   assertDatusError(() => selectModel(config, "gpt"), 2, "agent.models.gpt.api_key", "${OPENAI_API_KEY}");
   assertDatusError(() => selectModel(config, "nope"), 2, "--llm-model nope");
-  assert.deepEqual(config.embedding, { registryName: "sentence-transformers", modelName: "all-MiniLM-L6-v2", dimSize: 384 });
+  assert.deepEqual(config.embedding, { registryName: "sentence-transformers", modelName: "all-MiniLM-L6-v2", dimSize: 384, batchSize: 32 });
 });
 
 test("embedding model from agent.storage.database", () => {
@@ -212,8 +212,24 @@ agent:
       registry_name: fastembed
       model_name: BAAI/bge-small-en-v1.5
       dim_size: 512
+      batch_size: 64
+      model_path: ~/models/bge
+      target_model: openai_embed
+    document:
+      model_name: all-MiniLM-L12-v2
 `);
-  assert.deepEqual(config.embedding, { registryName: "fastembed", modelName: "BAAI/bge-small-en-v1.5", dimSize: 512 });
+  assert.deepEqual(config.embedding, {
+    registryName: "fastembed",
+    modelName: "BAAI/bge-small-en-v1.5",
+    dimSize: 512,
+    batchSize: 64,
+    modelPath: `${HOME}/models/bge`,
+    targetModel: "openai_embed",
+  });
+  assert.deepEqual(config.otherEmbeddings, {
+    document: { registryName: "sentence-transformers", modelName: "all-MiniLM-L12-v2", dimSize: 384 },
+    metric: { registryName: "sentence-transformers", modelName: "all-MiniLM-L6-v2", dimSize: 384 },
+  });
 });
 
 test("a missing file, a YAML syntax error and a missing agent root are config errors", () => {
