@@ -75,7 +75,7 @@ function enrichmentCeiling(tables: number): number {
   const rows = [...syntheticCatalog(tables)];
   const started = process.hrtime.bigint();
   for (let i = 0; i < rows.length; i += 256) {
-    enrichBatch({ rows: rows.slice(i, i + 256), dialect: "unknown", dim: DIM, now: 0, extractRelationships: true });
+    enrichBatch({ rows: rows.slice(i, i + 256), dialect: "unknown", vectors: { kind: "hashing", dim: DIM }, now: 0, extractRelationships: true });
   }
   return tables / (Number(process.hrtime.bigint() - started) / 1e9);
 }
@@ -130,7 +130,7 @@ async function mergeInsertCeiling(scratch: string, tables: number): Promise<numb
   const db = await lancedb.connect(dir);
   const table = await db.createEmptyTable(SCHEMA_TABLE, v1Schema(DIM));
   const rows = [...syntheticCatalog(tables)];
-  const result = enrichBatch({ rows, dialect: "unknown", dim: DIM, now: 0, extractRelationships: true });
+  const result = enrichBatch({ rows, dialect: "unknown", vectors: { kind: "hashing", dim: DIM }, now: 0, extractRelationships: true });
   const started = process.hrtime.bigint();
   for (let i = 0; i < result.rows.length; i += 2000) {
     const data = v1RowsToArrow(result.rows.slice(i, i + 2000), result.vectors.subarray(i * DIM, Math.min(result.rows.length, i + 2000) * DIM), DIM);

@@ -53,6 +53,13 @@ export function flag(name: string, value: unknown, defaultValue: boolean): boole
   return parseBoolFlag(name, value);
 }
 
+/** A numeric flag: a whole number >= `min`, or the default when absent. Usage error (exit 2) otherwise. */
+export function wholeNumber(name: string, value: number | undefined, defaultValue: number, min = 0): number {
+  if (value === undefined) return defaultValue;
+  if (!Number.isInteger(value) || value < min) throw usageError(`${name} ${String(value)}: expected a whole number >= ${min}`);
+  return value;
+}
+
 export interface Context {
   readonly config?: AgentConfig;
   readonly namespace?: NamespaceConfig;

@@ -31,6 +31,9 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         parsers: c?.parsers ?? {},
         tables_with_relationships: c?.relationships ?? 0,
         statistics_failures: c?.statisticsFailures ?? 0,
+        embedding_failures: c?.embeddingFailureCount ?? 0,
+        stale_vectors_written: c?.staleVectors ?? 0,
+        indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
         query_log: o.queryLog ?? null,
         backup: o.backupPath ?? null,
@@ -67,7 +70,13 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
     for (const f of c.parseFailures.slice(0, o.status === "dry-run" ? 20 : 5)) out(`  ${f.identifier} [${f.dialect}]: ${f.error}`);
     if (c.parseFailureCount > 5 && o.status !== "dry-run") out(`  ... and ${c.parseFailureCount - 5} more`);
     if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures} tables (migrated without statistics)`);
+    if (c.embeddingFailureCount) {
+      out(`Embedding failures: ${c.embeddingFailureCount} tables were not written and stay pending (re-run to retry):`);
+      for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${f.identifier}: ${f.error}`);
+    }
+    if (c.staleVectors) out(`Vectors kept: ${c.staleVectors} rows keep a vector of their definition (--keep-vectors): run \`datus-schema embed\` to embed their search_text`);
   }
+  if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
   if (o.llm) out(`LLM fallback: ${o.llm.recovered} tables read by the LLM, ${o.llm.unrecovered} it could not read`);
   if (o.queryLog) out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed)`);
   if (o.status !== "dry-run") {
@@ -79,7 +88,20 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
 export function printImportSummary(o: ImportOutcome, storePath: string, format: LogFormat): void {
   const c = o.counts;
   if (format === "json") {
-    out(JSON.stringify({ event: "import", store: storePath, listed: o.listed, unchanged: o.unchanged, written: c.written, interrupted: c.interrupted, parse_failures: c.parseFailureCount, statistics_failures: c.statisticsFailures }));
+    out(
+      JSON.stringify({
+        event: "import",
+        store: storePath,
+        listed: o.listed,
+        unchanged: o.unchanged,
+        written: c.written,
+        interrupted: c.interrupted,
+        parse_failures: c.parseFailureCount,
+        statistics_failures: c.statisticsFailures,
+        embedding_failures: c.embeddingFailureCount,
+        indexes: o.indexesBuilt ?? [],
+      }),
+    );
     return;
   }
   out("");
@@ -90,14 +112,26 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
   if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
   if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);
+  if (c.embeddingFailureCount) {
+    out(`Embedding failures: ${c.embeddingFailureCount} tables were not written (re-run to retry):`);
+    for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${f.identifier}: ${f.error}`);
+  }
+  if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
 }
 
 export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
-  const { figures, parseFailures } = await reportStore(storePath, topTags);
+  const { figures, parseFailures, vectors, embeddingFailures } = await reportStore(storePath, topTags);
   if (format === "json") {
-    out(JSON.stringify({ ...reportJson(figures), parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures) } }));
+    out(
+      JSON.stringify({
+        ...reportJson(figures),
+        parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures) },
+        vectors: vectors ? { search_text: vectors.searchText, definition: vectors.stale, none: vectors.none, model: vectors.model ?? null } : null,
+        embedding_failures: { total: embeddingFailures.length, tables: embeddingFailures.slice(0, 1000) },
+      }),
+    );
     return;
   }
   out("");
-  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures }));
+  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures }));
 }

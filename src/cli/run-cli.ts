@@ -1,7 +1,8 @@
-/** `datus-schema`: one CLI, five commands. The bins call `runCli` (the alias bins with their command first). */
+/** `datus-schema`: one CLI, six commands. The bins call `runCli` (the alias bins with their command first). */
 import yargs from "yargs";
 import { bootstrapCommand } from "./commands/bootstrap.js";
 import { demoCommand } from "./commands/demo.js";
+import { embedCommand } from "./commands/embed.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { reportCommand } from "./commands/report.js";
 import { rollbackCommand } from "./commands/rollback.js";
@@ -14,8 +15,9 @@ export async function runCli(args: string[]): Promise<void> {
     .command(reportCommand)
     .command(bootstrapCommand)
     .command(rollbackCommand)
+    .command(embedCommand)
     .command(demoCommand)
-    .demandCommand(1, "name a command: migrate, report, bootstrap, rollback or demo")
+    .demandCommand(1, "name a command: migrate, report, bootstrap, rollback, embed or demo")
     .strict()
     .recommendCommands()
     .epilogue("Exit codes: 0 done; 1 the work failed; 2 bad usage or config (nothing changed); 130 interrupted (committed work kept).")

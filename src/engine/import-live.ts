@@ -6,12 +6,18 @@
 import type { LiveSource, LiveTable } from "../dialects/live-source.js";
 import type { SourceTable, TableStructure } from "../model.js";
 import { backupStore } from "../store/backup.js";
-import { readState, writeState } from "../store/migration-state.js";
+import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
+import { readEmbeddingFunctions } from "../store/embedding-functions.js";
+import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { staleVectors } from "../store/vector-state.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
-import { convertToV1Shape, mineQueryLog, recordBeforeFirstWrite } from "./migrate.js";
+import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
+import { mineQueryLog, PENDING_FILTER, recordBeforeFirstWrite, v1Metadata, writtenVectors } from "./migrate.js";
 import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
+import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
+import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 
@@ -20,7 +26,12 @@ export interface ImportOptions {
   readonly live: LiveSource;
   readonly database?: string;
   readonly schema?: string;
-  readonly dim: number;
+  /** The embedding model (or --keep-vectors). */
+  readonly embedding: EmbeddingPlan;
+  /** Re-embed every stored row when the store's vectors are of another model (--force). */
+  readonly force?: boolean;
+  /** Vector and full-text indexes after the run; absent: none are built. */
+  readonly indexes?: IndexPolicy;
   /** Empty the table first (a new table version: rollback still returns to before it). */
   readonly clear: boolean;
   /** Skip tables whose stored v1 row has the same DDL. */
@@ -42,6 +53,7 @@ export interface ImportOutcome {
   readonly unchanged: number;
   readonly counts: PipelineCounts;
   readonly backupPath?: string;
+  readonly indexesBuilt?: readonly string[];
 }
 
 async function storedDefinitions(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>): Promise<Map<string, string>> {
@@ -59,28 +71,51 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
   const listed = await options.live.listTables({ database: options.database, schema: options.schema });
   const store = await SchemaStore.open(options.storePath, { create: true });
+  const { embedding } = options;
+  const keep = embedding.vectors.kind === "keep";
   let backupPath: string | undefined;
   if (!(await store.hasSchemaTable())) {
-    await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(options.dim));
+    const metadata = new Map(Object.entries(v1Metadata(new Map(), embedding, false)));
+    await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(embedding.identity.dimSize, metadata));
     progress.log(`created an empty v1 ${SCHEMA_TABLE} in ${options.storePath}`);
   } else {
     const summary = await store.summary();
+    const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
     const earlier = readState(store.path);
-    const state = await recordBeforeFirstWrite(store, summary.shape === "v0" ? "v0" : "v1", earlier, options);
+    const mismatches = keep
+      ? []
+      : vectorMismatches(
+          { dim: summary.dim, cfg: readDatusCfg(store.path), functions: readEmbeddingFunctions(storedMetadata), written: writtenVectors(earlier, summary) },
+          embedding.identity,
+        );
+    // --clear empties the table: its old vectors cannot disagree with anything
+    if (mismatches.length > 0 && !options.force && !options.clear) refuseMismatch(mismatches, embedding.identity, "bootstrap");
+    const reembedAll = mismatches.length > 0;
+    const dim = keep ? (summary.dim ?? embedding.identity.dimSize) : embedding.identity.dimSize;
+    const metadata = v1Metadata(storedMetadata, embedding, reembedAll);
+    let state = await recordBeforeFirstWrite(store, summary.shape === "v0" ? "v0" : "v1", earlier, options);
     backupPath = state.backupPath;
-    if (summary.shape === "v0" || state.phase === "converting") await convertToV1Shape(store, state, summary.dim ?? options.dim, options);
+    if (state.phase === "converting") state = await finishReshape(store, state, state.reshape ?? legacyReshape(state, dim), progress);
     if (options.clear) {
       // a backup taken by an earlier run predates what is cleared now: --clear never runs without its own
       if (earlier !== undefined || state.backupPath === undefined) {
         backupPath = await backupStore(store.path);
         progress.log(`backup written before clearing: ${backupPath}`);
       }
-      await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(summary.dim ?? options.dim), { mode: "overwrite" });
+      await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(dim, new Map(Object.entries(metadata))), { mode: "overwrite" });
       progress.log(`cleared ${SCHEMA_TABLE} (rows stay in the table history; \`datus-schema rollback\` brings them back)`);
+    } else if (summary.shape === "v0" || summary.dim !== dim || reembedAll) {
+      const table = await store.schemaTable();
+      state = await startReshape(
+        store,
+        state,
+        { fromVersion: summary.shape === "v0" ? state.preMigrationVersion : await table.version(), dim, pending: summary.shape === "v0" || summary.dim !== dim || reembedAll, metadata },
+        progress,
+      );
     }
   }
   const table = await store.schemaTable();
-  const dim = (await store.summary()).dim ?? options.dim;
+  const dim = (await store.summary()).dim ?? embedding.identity.dimSize;
   let todo: LiveTable[] = listed;
   if (options.incremental && !options.clear) {
     const stored = await storedDefinitions(table);
@@ -99,6 +134,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     stages.push(relationshipStage(index, evidence));
   }
   const pool = createEnrichPool(options.workers);
+  const vectors = vectorSourceFor(embedding, pool, dim);
   progress.start("importing", todo.length);
   try {
     const counts = await runPipeline(
@@ -106,7 +142,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
       batches(),
       {
         dialect: options.live.dialect,
-        dim,
+        vectors,
+        staleAtStart: staleVectors(store.path),
+        failedAtStart: new Set(readEmbeddingFailures(store.path).map((f) => f.identifier)),
         extractRelationships: options.extractRelationships,
         statistics: options.statistics,
         target: { store, table, shardTag: "import" },
@@ -119,11 +157,15 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );
     const state = readState(store.path);
-    if (state && !counts.interrupted) {
-      const pending = await table.countRows("metadata_version IS NULL OR metadata_version <> 1");
-      writeState(store.path, { ...state, phase: pending === 0 ? "done" : "migrating", updatedAt: new Date().toISOString() });
+    let indexesBuilt: string[] | undefined;
+    if (!counts.interrupted) {
+      const pending = await table.countRows(PENDING_FILTER);
+      const vectors = keep ? { model: state?.vectors?.model } : { model: embedding.identity };
+      if (state) writeState(store.path, { ...state, phase: pending === 0 ? "done" : "migrating", vectors, updatedAt: new Date().toISOString() });
+      if (readDatusCfg(store.path) === undefined || options.force || options.clear) writeDatusCfg(store.path, embedding.cfgSections);
+      if (pending === 0 && options.indexes) indexesBuilt = await buildSearchIndexes(table, options.indexes, progress);
     }
-    return { listed: listed.length, unchanged: listed.length - todo.length, counts, backupPath };
+    return { listed: listed.length, unchanged: listed.length - todo.length, counts, backupPath, indexesBuilt };
   } finally {
     progress.finish();
     await pool.destroy();

@@ -11,31 +11,29 @@
  *   so a killed run resumes where it stopped and a finished run has nothing left to do.
  */
 import type * as lancedb from "@lancedb/lancedb";
-import type { RecordBatch } from "apache-arrow";
-import { Table as ArrowTable } from "apache-arrow";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable } from "../model.js";
-import { V0_COLUMNS } from "../model.js";
-import { sourceTablesOf, v0BatchAsPendingV1 } from "../store/arrow-rows.js";
+import { sourceTablesOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
-import {
-  type MigrationState,
-  PRE_MIGRATION_TAG,
-  readState,
-  tryLock,
-  writeState,
-} from "../store/migration-state.js";
-import { migrationState, scanBatches, SchemaStore } from "../store/schema-store.js";
-import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
+import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
+import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
+import { SCHEMA_TABLE } from "../store/schemas.js";
+import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import { JoinEvidence, readQueryLog } from "../relationships/query-log.js";
 import { indexCatalog } from "./catalog-pass.js";
+import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
+import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
+import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
+import { keptVectors } from "./vector-source.js";
 
 export interface MigrateOptions {
   readonly storePath: string;
@@ -48,8 +46,10 @@ export interface MigrateOptions {
   readonly skipBackup: boolean;
   readonly workers: number;
   readonly shard?: Shard;
-  /** Vector dimension for a store whose table has no vector column. */
-  readonly defaultDim: number;
+  /** The embedding model (or --keep-vectors). */
+  readonly embedding: EmbeddingPlan;
+  /** Vector and full-text indexes after the run; absent: none are built. */
+  readonly indexes?: IndexPolicy;
   readonly batchRows?: number;
   readonly writeRows?: number;
   /** business_terms.yml text (tag dictionary), when the config directory has one. */
@@ -74,13 +74,40 @@ export interface MigrateOutcome {
   readonly preMigrationVersion?: number;
   readonly resumed: boolean;
   readonly totalRows: number;
+  /** Indexes built after the run. */
+  readonly indexesBuilt?: readonly string[];
 }
 
-const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
-const CONVERT_CHUNK_ROWS = 16_384;
+export const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
+
+/** What this tool last embedded the store's rows with, from its state file (0.1 wrote hashed vectors and no record). */
+export function writtenVectors(state: MigrationState | undefined, summary: StoreSummary): StoreVectors["written"] {
+  if (!state) return undefined;
+  if (state.vectors === undefined) return summary.v1Rows > 0 ? "legacy-hashing" : undefined;
+  return state.vectors.model;
+}
+
+/**
+ * The schema metadata a v1 table should carry: the stored metadata with its embedding-function entry made
+ * v1 (source column `search_text`); replaced by the configured model's entry when every row is re-embedded.
+ */
+export function v1Metadata(stored: ReadonlyMap<string, string>, plan: EmbeddingPlan, reembedAll: boolean): Record<string, string> {
+  const out = Object.fromEntries(stored);
+  const functions = readEmbeddingFunctions(stored);
+  if (functions === null) return out; // an entry in another format: not ours to rewrite
+  const entries = v1EmbeddingFunctions(reembedAll ? undefined : functions, plan.identity);
+  if (entries) out[EMBEDDING_FUNCTIONS_KEY] = embeddingFunctionsJson(entries);
+  else delete out[EMBEDDING_FUNCTIONS_KEY];
+  return out;
+}
+
+function sameMetadata(a: ReadonlyMap<string, string>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(b);
+  return keys.length === a.size && keys.every((k) => a.get(k) === b[k]);
+}
 
 export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> {
-  const { progress } = options;
+  const { progress, embedding } = options;
   const store = await SchemaStore.open(options.storePath, { create: false });
   const summary = await store.summary();
   if (summary.shape === "missing") {
@@ -90,34 +117,65 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       "check --namespace / --db-path (a namespace's store is {base_path}/datus_db_{namespace}), or build one from the live database with --import-schemas",
     );
   }
-  const dim = summary.dim ?? options.defaultDim;
+  const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
   const state = readState(options.storePath);
+  const keep = embedding.vectors.kind === "keep";
+  const mismatches = keep
+    ? []
+    : vectorMismatches(
+        { dim: summary.dim, cfg: readDatusCfg(options.storePath), functions: readEmbeddingFunctions(storedMetadata), written: writtenVectors(state, summary) },
+        embedding.identity,
+      );
+  if (mismatches.length > 0 && !options.force) refuseMismatch(mismatches, embedding.identity, "migrate");
+  const reembedAll = mismatches.length > 0;
+  if (reembedAll) progress.warn(`--force: every row is re-embedded with ${embedding.description} (${mismatches.join("; ")})`);
+  const dim = keep ? (summary.dim ?? embedding.identity.dimSize) : embedding.identity.dimSize;
+  const metadata = v1Metadata(storedMetadata, embedding, reembedAll);
+  const rebuildV1 = summary.shape === "v1" && (summary.dim !== dim || !sameMetadata(storedMetadata, metadata));
+
   const resumed = state !== undefined && state.phase !== "done";
   const scanFilter = summary.shape === "v0" || options.force ? undefined : PENDING_FILTER;
   const todoTotal = summary.shape === "v0" || options.force ? summary.rows : summary.rows - summary.v1Rows;
-  progress.log(`store ${options.storePath}: ${migrationState(summary)}, ${summary.rows} rows (${summary.v1Rows} v1), vector dim ${dim}`);
+  progress.log(`store ${options.storePath}: ${migrationState(summary)}, ${summary.rows} rows (${summary.v1Rows} v1), vector dim ${summary.dim ?? "none"}`);
+  progress.log(keep ? "vectors: kept as they are (--keep-vectors)" : `vectors: ${embedding.description}`);
 
   if (options.dryRun) {
     const table = await store.schemaTable();
     const todo = options.shard ? await countShard(table, scanFilter, options.shard) : todoTotal;
+    if (rebuildV1) progress.log(`dry run: would rebuild the table (${summary.dim !== dim ? `vectors ${summary.dim ?? "none"} -> ${dim}-d` : "embedding-function entry"})`);
     const { counts, llm, queryLog } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
     return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, resumed, totalRows: summary.rows };
   }
 
-  if (todoTotal === 0) {
+  if (todoTotal === 0 && !rebuildV1) {
     return { status: "nothing-to-do", storePath: options.storePath, todo: 0, resumed: false, totalRows: summary.rows, preMigrationVersion: state?.preMigrationVersion, backupPath: state?.backupPath };
   }
 
-  const recorded = await recordBeforeFirstWrite(store, summary.shape, state, options);
-  if (summary.shape === "v0" || recorded.phase === "converting") {
-    await convertToV1Shape(store, recorded, dim, options);
+  let recorded = await recordBeforeFirstWrite(store, summary.shape, state, options);
+  if (recorded.phase === "converting") {
+    recorded = await finishReshape(store, recorded, recorded.reshape ?? legacyReshape(recorded, dim), progress);
+  } else if (summary.shape === "v0" || rebuildV1) {
+    const table = await store.schemaTable();
+    const record: ReshapeRecord = {
+      fromVersion: summary.shape === "v0" ? recorded.preMigrationVersion : await table.version(),
+      dim,
+      // rows whose vectors are dropped (another dimension) must be embedded again
+      pending: summary.shape === "v0" || summary.dim !== dim,
+      metadata,
+    };
+    recorded = await startReshape(store, recorded, record, progress);
   }
   const table = await store.schemaTable();
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
   const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
-  if (!counts.interrupted && (await table.countRows(PENDING_FILTER)) === 0) {
-    writeState(options.storePath, { ...recorded, phase: "done", updatedAt: new Date().toISOString() });
+  let indexesBuilt: string[] | undefined;
+  if (!counts.interrupted) {
+    const done = (await table.countRows(PENDING_FILTER)) === 0;
+    const vectors = keep ? { model: recorded.vectors?.model } : { model: embedding.identity };
+    writeState(options.storePath, { ...recorded, phase: done ? "done" : "migrating", vectors, updatedAt: new Date().toISOString() });
+    if (readDatusCfg(options.storePath) === undefined || reembedAll) writeDatusCfg(options.storePath, embedding.cfgSections);
+    if (done && options.indexes) indexesBuilt = await buildSearchIndexes(table, options.indexes, progress);
   }
   return {
     status: counts.interrupted ? "interrupted" : "migrated",
@@ -130,6 +188,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
     totalRows: summary.rows,
+    indexesBuilt,
   };
 }
 
@@ -177,7 +236,9 @@ export async function recordBeforeFirstWrite(
       preMigrationVersion: version,
       preMigrationShape: shape,
       backupPath,
-      phase: shape === "v0" ? "converting" : "migrating",
+      datusCfgBefore: readDatusCfgText(store.path),
+      phase: "migrating",
+      vectors: {},
       startedAt: now,
       updatedAt: now,
     };
@@ -196,75 +257,6 @@ async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new DatusError("failed", `gave up waiting for ${what}`, "check for a stuck datus-schema process on this store");
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/**
- * Re-shape the table to the v1 schema: a new version holding every v0 row as a pending row (version 0).
- * Always rebuilt from the recorded pre-migration version, so an interrupted re-shape is simply redone.
- */
-export async function convertToV1Shape(store: SchemaStore, state: MigrationState, dim: number, options: Pick<MigrateOptions, "progress">): Promise<void> {
-  const release = tryLock(store.path, "convert");
-  if (!release) {
-    options.progress.log("waiting for another process to re-shape the table to v1");
-    await waitFor(() => (readState(store.path)?.phase === "converting" ? undefined : true), "the v1 re-shape");
-    return;
-  }
-  try {
-    const current = readState(store.path);
-    if (current && current.phase !== "converting") return;
-    const source = await store.snapshot(state.preMigrationVersion);
-    const total = await source.countRows();
-    options.progress.start("re-shaping to v1", total);
-    const seen = new Set<string>();
-    let duplicates = 0;
-    let pending: ArrowTable[] = [];
-    let pendingRows = 0;
-    let created = false;
-    const write = async () => {
-      if (!pending.length && created) return;
-      const data = pending.length ? new ArrowTable(pending.flatMap((t) => t.batches)) : undefined;
-      if (!created) {
-        if (data) await store.db.createTable(SCHEMA_TABLE, data, { mode: "overwrite" });
-        else await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(dim), { mode: "overwrite" });
-        created = true;
-      } else if (data) {
-        const table = await store.schemaTable();
-        await table.add(data);
-      }
-      options.progress.advance(pendingRows);
-      pending = [];
-      pendingRows = 0;
-    };
-    const columns = (await source.schema()).fields.map((f) => f.name).filter((n) => (V0_COLUMNS as readonly string[]).includes(n));
-    for await (const batch of scanBatches(source, { columns })) {
-      const keep = firstOccurrences(batch, seen);
-      const kept = keep ? keep.length : batch.numRows;
-      duplicates += batch.numRows - kept;
-      if (kept === 0) continue;
-      pending.push(v0BatchAsPendingV1(batch, dim, keep));
-      pendingRows += kept;
-      if (pendingRows >= CONVERT_CHUNK_ROWS) await write();
-    }
-    await write();
-    options.progress.finish();
-    if (duplicates) options.progress.warn(`${duplicates} v0 rows repeated an identifier already seen; the first of each was kept (the others stay in the pre-migration version)`);
-    writeState(store.path, { ...state, phase: "migrating", updatedAt: new Date().toISOString() });
-  } finally {
-    release();
-  }
-}
-
-/** Row indices of `batch` whose identifier was not seen before (all of them, as undefined, in the usual case). */
-function firstOccurrences(batch: RecordBatch, seen: Set<string>): number[] | undefined {
-  const ids = batch.getChild("identifier");
-  const keep: number[] = [];
-  for (let i = 0; i < batch.numRows; i++) {
-    const id = String(ids?.get(i) ?? "");
-    if (seen.has(id)) continue;
-    seen.add(id);
-    keep.push(i);
-  }
-  return keep.length === batch.numRows ? undefined : keep;
 }
 
 async function countShard(table: lancedb.Table, filter: string | undefined, shard: Shard): Promise<number> {
@@ -286,12 +278,15 @@ async function enrichRows(
 ): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: { queries: number; failed: number } }> {
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
-  const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
+  const keep = options.embedding.vectors.kind === "keep";
+  const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition", ...(keep ? ["vector"] : [])];
   const inShard = options.shard ? shardFilter(options.shard) : () => true;
   async function* sources(): AsyncGenerator<SourceTable[]> {
-    for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch).filter(inShard);
+    for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep).filter(inShard);
   }
   const pool = createEnrichPool(options.workers);
+  // a dry run never calls a paid embeddings API
+  const vectors = options.dryRun && options.embedding.vectors.kind === "remote" ? keptVectors(dim) : vectorSourceFor(options.embedding, pool, dim);
   const stages: ResultStage[] = [];
   const llm = options.llm ? { recovered: 0, unrecovered: 0 } : undefined;
   let queryLog: { queries: number; failed: number } | undefined;
@@ -299,7 +294,7 @@ async function enrichRows(
     if (options.llm && llm) stages.push(
         llmRecoveryStage(
           options.llm,
-          { dim, extractRelationships: options.extractRelationships, tagDictionary: options.tagTermsYaml === undefined ? undefined : loadTagDictionary(options.tagTermsYaml) },
+          { vectors, extractRelationships: options.extractRelationships, tagDictionary: options.tagTermsYaml === undefined ? undefined : loadTagDictionary(options.tagTermsYaml) },
           llm,
         ),
       );
@@ -312,7 +307,9 @@ async function enrichRows(
     options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
     const counts = await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
       dialect: options.dialect,
-      dim,
+      vectors,
+      staleAtStart: shard === undefined ? undefined : staleVectors(store.path),
+      failedAtStart: shard === undefined ? undefined : new Set(readEmbeddingFailures(store.path).map((f) => f.identifier)),
       extractRelationships: options.extractRelationships,
       statistics: options.statistics,
       target: shard === undefined ? undefined : { store, table, shardTag: shard },

@@ -15,9 +15,11 @@ import { describeError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
 import { v1RowsToArrow } from "../store/arrow-rows.js";
 import type { SchemaStore } from "../store/schema-store.js";
-import { parseFailureFile } from "../store/migration-state.js";
+import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
+import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import type { Progress } from "./progress.js";
+import type { VectorSource } from "./vector-source.js";
 
 /** Where live statistics come from, and how many connections they may hold at once. */
 export interface StatisticsSource {
@@ -33,7 +35,12 @@ export type ResultStage = (result: EnrichResult, sources: readonly SourceTable[]
 
 export interface PipelineOptions {
   readonly dialect: Dialect;
-  readonly dim: number;
+  /** How rows get their vectors (and their dimension). */
+  readonly vectors: VectorSource;
+  /** Identifiers recorded with a stale vector when the run started: those written with a fresh one are recorded fresh. */
+  readonly staleAtStart?: ReadonlySet<string>;
+  /** Identifiers whose embedding failed in an earlier run: those written now are recorded resolved. */
+  readonly failedAtStart?: ReadonlySet<string>;
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
   readonly sampleRows?: number;
@@ -58,6 +65,11 @@ export interface PipelineCounts {
   parsers: Record<string, number>;
   relationships: number;
   statisticsFailures: number;
+  /** Tables whose embedding failed: not written, so they stay pending and the next run retries them. */
+  embeddingFailures: { readonly identifier: string; readonly error: string }[];
+  embeddingFailureCount: number;
+  /** Rows written with a vector that is not of their search_text (--keep-vectors). */
+  staleVectors: number;
   staleIdentifiersRemoved: number;
   interrupted: boolean;
 }
@@ -100,9 +112,13 @@ export async function runPipeline(
     parsers: {},
     relationships: 0,
     statisticsFailures: 0,
+    embeddingFailures: [],
+    embeddingFailureCount: 0,
+    staleVectors: 0,
     staleIdentifiersRemoved: 0,
     interrupted: false,
   };
+  const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
   const maxInFlight = Math.max(2, options.workers * 2);
   const statsLimit = options.statistics ? pLimit(Math.max(1, options.statistics.maxConnections)) : undefined;
@@ -135,28 +151,64 @@ export async function runPipeline(
     return { ...result, rows };
   }
 
+  /** Embed the rows of a result whose vectors are still to come (remote models); rows that fail are left out. */
+  async function embedPending(result: EnrichResult): Promise<EnrichResult> {
+    if (result.vectorsOf !== "pending" || result.rows.length === 0) return result;
+    const { vectors, failed } = await options.vectors.embed(result.rows.map((r) => r.search_text));
+    if (failed.length === 0) return { ...result, vectors, vectorsOf: "search_text" };
+    const dropped = new Set(failed.map((f) => f.index));
+    counts.embeddingFailureCount += failed.length;
+    if (options.target) recordEmbeddingFailures(options.target.store.path, options.target.shardTag, failed.map((f) => ({ identifier: result.rows[f.index].identifier, error: f.error })));
+    for (const f of failed) {
+      const identifier = result.rows[f.index].identifier;
+      if (counts.embeddingFailures.length < FAILURES_KEPT) counts.embeddingFailures.push({ identifier, error: f.error });
+      options.progress.warn(`embedding failed for ${identifier}: ${f.error} (left pending; the next run retries it)`);
+    }
+    const keep = result.rows.map((_, i) => i).filter((i) => !dropped.has(i));
+    const kept = new Float32Array(keep.length * dim);
+    keep.forEach((from, to) => kept.set(vectors.subarray(from * dim, (from + 1) * dim), to * dim));
+    const ids = new Set(keep.map((i) => result.rows[i].identifier));
+    return {
+      ...result,
+      rows: keep.map((i) => result.rows[i]),
+      vectors: kept,
+      vectorsOf: "search_text",
+      sourceIdentifiers: keep.map((i) => result.sourceIdentifiers[i]),
+      summaries: keep.map((i) => result.summaries[i]),
+      parsedOk: result.parsedOk.filter((id) => ids.has(id)),
+      parseFailures: result.parseFailures.filter((f) => ids.has(f.identifier)),
+    };
+  }
+
   async function flush(): Promise<void> {
     if (bufferedRows === 0) return;
     const results = buffered;
     buffered = [];
     bufferedRows = 0;
     // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, { row: V1Row; vector: Float32Array }>();
+    const byId = new Map<string, { row: V1Row; vector: Float32Array; stale: boolean }>();
     const sourceIds = new Set<string>();
     for (const r of results) {
       for (let i = 0; i < r.rows.length; i++) {
-        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * options.dim, (i + 1) * options.dim) });
+        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), stale: r.vectorsOf !== "search_text" });
         sourceIds.add(r.sourceIdentifiers[i]);
       }
     }
     const kept = [...byId.values()];
     const rows = kept.map((e) => e.row);
-    const vectors = new Float32Array(rows.length * options.dim);
-    kept.forEach((e, i) => vectors.set(e.vector, i * options.dim));
+    const vectors = new Float32Array(rows.length * dim);
+    kept.forEach((e, i) => vectors.set(e.vector, i * dim));
     const stale = [...sourceIds].filter((id) => !byId.has(id));
+    const staleVectors = kept.filter((e) => e.stale).map((e) => e.row.identifier);
+    counts.staleVectors += staleVectors.length;
     if (options.target) {
-      const { store, table } = options.target;
-      await store.upsert(table, v1RowsToArrow(rows, vectors, options.dim));
+      const { store, table, shardTag } = options.target;
+      // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
+      markVectors(store.path, shardTag, staleVectors, true);
+      await store.upsert(table, v1RowsToArrow(rows, vectors, dim));
+      const refreshed = options.staleAtStart ? kept.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
+      markVectors(store.path, shardTag, refreshed, false);
+      if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
       // only after the new rows are committed: never drop a v0 row before its v1 row exists
       await store.deleteIdentifiers(table, stale);
       counts.staleIdentifiersRemoved += stale.length;
@@ -192,7 +244,7 @@ export async function runPipeline(
     const task: EnrichTask = {
       rows,
       dialect: options.dialect,
-      dim: options.dim,
+      vectors: options.vectors.plan,
       now,
       extractRelationships: options.extractRelationships,
       tagTermsYaml: options.tagTermsYaml,
@@ -202,7 +254,7 @@ export async function runPipeline(
       .then(async (result) => {
         let staged = result;
         for (const stage of options.stages ?? []) staged = await stage(staged, rows);
-        return addStatistics(staged, rows);
+        return embedPending(await addStatistics(staged, rows));
       })
       .then(collect)
       .catch((err: unknown) => {

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import { DatusError } from "../errors.js";
 import { latestBackup } from "../store/backup.js";
+import { restoreDatusCfg } from "../store/datus-cfg.js";
 import { PRE_MIGRATION_TAG, readState, stateDir } from "../store/migration-state.js";
 import { SchemaStore } from "../store/schema-store.js";
 
@@ -25,6 +26,7 @@ export async function rollback(storePath: string): Promise<RollbackOutcome> {
     const rows = await table.countRows();
     const tags = await table.tags();
     if (PRE_MIGRATION_TAG in (await tags.list())) await tags.delete(PRE_MIGRATION_TAG);
+    if (state.datusCfgBefore !== undefined) restoreDatusCfg(storePath, state.datusCfgBefore);
     // the bookkeeping belongs to the undone migration; the next migrate starts afresh
     fs.rmSync(stateDir(storePath), { recursive: true, force: true });
     return {

@@ -4,10 +4,13 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { DatusError } from "../errors.js";
-import { CoverageCounter, type CoverageFigures, type ReportRow } from "../report/coverage.js";
-import { readParseFailures, type ParseFailure } from "../store/migration-state.js";
+import { CoverageCounter, type CoverageFigures, type ReportRow, type VectorFigures } from "../report/coverage.js";
+import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
+import { readEmbeddingFailures, readParseFailures, readState, type ParseFailure } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
+import { staleVectors } from "../store/vector-state.js";
+import { describeIdentity } from "./embedding-plan.js";
 
 const REPORT_COLUMNS = [
   "identifier",
@@ -25,6 +28,9 @@ const REPORT_COLUMNS = [
 export interface StoreReport {
   readonly figures: CoverageFigures;
   readonly parseFailures: readonly ParseFailure[];
+  readonly vectors?: VectorFigures;
+  /** Tables whose embedding failed and was not retried successfully since. */
+  readonly embeddingFailures: readonly { readonly identifier: string; readonly error: string }[];
 }
 
 function rowsOf(batch: RecordBatch): ReportRow[] {
@@ -59,10 +65,35 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
   const present = new Set((await table.schema()).fields.map((f) => f.name));
   const columns = REPORT_COLUMNS.filter((c) => present.has(c));
   const counter = new CoverageCounter();
-  for await (const batch of scanBatches(table, { columns })) for (const row of rowsOf(batch)) counter.add(row);
+  const stale = staleVectors(storePath);
+  let v1 = 0;
+  let v1Stale = 0;
+  for await (const batch of scanBatches(table, { columns })) {
+    for (const row of rowsOf(batch)) {
+      counter.add(row);
+      if (row.metadata_version === 1) {
+        v1++;
+        if (row.identifier !== null && stale.has(row.identifier)) v1Stale++;
+      }
+    }
+  }
   const figures = counter.result(topTags);
   if (figures.total === 0) {
     throw new DatusError("empty", `${SCHEMA_TABLE} in ${storePath} has no records`, "migrate a store that has v0 rows, or build one with `datus-schema bootstrap`");
   }
-  return { figures, parseFailures: readParseFailures(storePath) };
+  let vectors: VectorFigures | undefined;
+  if (present.has("vector")) {
+    const v1None = present.has("metadata_version") ? await table.countRows("metadata_version = 1 AND vector IS NULL") : 0;
+    const none = await table.countRows("vector IS NULL");
+    const state = readState(storePath);
+    const model = state?.vectors?.model ?? cfgIdentity(readDatusCfg(storePath));
+    const legacy = state !== undefined && state.vectors === undefined && v1 > 0;
+    vectors = {
+      searchText: v1 - v1Stale - v1None,
+      stale: figures.total - v1 - (none - v1None) + v1Stale,
+      none,
+      model: legacy ? "hashing (datus-schema 0.1)" : model ? describeIdentity(model) : undefined,
+    };
+  }
+  return { figures, parseFailures: readParseFailures(storePath), vectors, embeddingFailures: readEmbeddingFailures(storePath) };
 }

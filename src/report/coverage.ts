@@ -240,6 +240,20 @@ export interface FormatOptions {
   /** List the tables lacking each field and the parse failures per dialect. */
   readonly details: boolean;
   readonly parseFailures?: readonly ParseFailure[];
+  /** What the rows' vectors are of (absent for stores without a vector column). */
+  readonly vectors?: VectorFigures;
+  /** Tables whose embedding failed (they stay pending or stale until a run embeds them). */
+  readonly embeddingFailures?: readonly { readonly identifier: string; readonly error: string }[];
+}
+
+/** Rows by what their vector embeds: their search_text, something older (the DDL, a kept vector), or nothing. */
+export interface VectorFigures {
+  readonly searchText: number;
+  /** v0 rows and v1 rows recorded stale (migrated with --keep-vectors, embedding failed): vectors of their definition. */
+  readonly stale: number;
+  readonly none: number;
+  /** The model the store's vectors are made with, as its bookkeeping says (datus_db.cfg or this tool's record). */
+  readonly model?: string;
 }
 
 const RULE = "=".repeat(80);
@@ -258,6 +272,17 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
   const lines = ["MIGRATION COVERAGE REPORT", RULE, `DB Path: ${opts.dbPath}`, `Total records: ${fig.total}`, ""];
   for (const { prefix, filled } of rates) {
     lines.push(opts.tty ? `${prefix.padEnd(width)}  ${bar(filled, fig.total)}` : prefix);
+  }
+  if (opts.vectors) {
+    const v = opts.vectors;
+    lines.push(`vectors of search_text: ${v.searchText}/${fig.total} (${percent(v.searchText, fig.total).toFixed(1)}%)${v.model ? ` [${v.model}]` : ""}`);
+    if (v.stale > 0) lines.push(`  ${v.stale} rows carry a vector of their definition (v0, or migrated with --keep-vectors): \`datus-schema embed\` brings them up to date`);
+    if (v.none > 0) lines.push(`  ${v.none} rows have no vector: \`datus-schema embed\` embeds them`);
+  }
+  const embeddingFailures = opts.embeddingFailures ?? [];
+  if (embeddingFailures.length > 0) {
+    lines.push(`  ${embeddingFailures.length} tables could not be embedded (re-run to retry)${opts.details ? ":" : "; --details lists them"}`);
+    if (opts.details) lines.push(...embeddingFailures.slice(0, DEFAULT_LACKING_CAP).map((f) => `    ${f.identifier}: ${oneLine(f.error)}`));
   }
 
   lines.push("", "Relationship sources:");

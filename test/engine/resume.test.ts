@@ -9,6 +9,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { syntheticCatalog, syntheticTable } from "../../bench/synthetic-catalog.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
 import { CLI, runCli, tempDir, type CliResult } from "../helpers/env.js";
+import { sharedStandInCache } from "../helpers/stand-in-model.js";
 import { readRows } from "../helpers/store-rows.js";
 
 async function v1Count(store: string): Promise<number> {
@@ -23,7 +24,7 @@ async function v1Count(store: string): Promise<number> {
 
 /** Start a migration, wait until `atLeast` rows are committed as v1, then send `signal`. */
 async function interruptAfter(store: string, atLeast: number, signal: NodeJS.Signals, extra: string[] = []): Promise<CliResult & { committedAtSignal: number; signalled: boolean }> {
-  const child = spawn(process.execPath, [CLI, "migrate", "--db-path", store, "--skip-backup", "--workers", "2", ...extra]);
+  const child = spawn(process.execPath, [CLI, "migrate", "--db-path", store, "--skip-backup", "--workers", "2", ...extra], { env: { ...process.env, FASTEMBED_CACHE_PATH: sharedStandInCache() } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import { sharedStandInCache } from "./stand-in-model.js";
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -24,10 +25,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Run the built CLI as a user would, in `cwd`. */
+/**
+ * Run the built CLI as a user would, in `cwd`. The default embedding model (all-MiniLM-L6-v2) is found in
+ * a stand-in fastembed cache (stand-in-model.ts) unless `env` sets FASTEMBED_CACHE_PATH itself.
+ */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env } });
+    const env = { ...process.env, FASTEMBED_CACHE_PATH: sharedStandInCache(), ...options.env };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

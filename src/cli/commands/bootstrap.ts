@@ -4,6 +4,8 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { openLiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive } from "../../engine/import-live.js";
+import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
+import { resolveEmbedding } from "../embedding-setup.js";
 import {
   boolOption,
   type CommonArgs,
@@ -56,6 +58,7 @@ export const bootstrapCommand = {
       }
       if (argv.queryLog && !fs.existsSync(argv.queryLog)) throw usageError(`--query-log ${argv.queryLog}: no such file or directory`, "give a .sql file, a directory of them, or a JSONL file with a `sql` field");
       const signal = interruptSignal(ctx.progress);
+      const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
       const live = await openLiveSource(ctx.namespace);
       try {
         const outcome = await importLive({
@@ -63,7 +66,8 @@ export const bootstrapCommand = {
           live,
           database: argv.database ?? ctx.namespace.database,
           schema: argv.schema ?? ctx.namespace.schema,
-          dim: ctx.config?.embedding.dimSize ?? 384,
+          embedding,
+          indexes: { minRows: DEFAULT_INDEX_MIN_ROWS },
           clear: false,
           incremental,
           extractRelationships,

@@ -13,6 +13,7 @@ import { defaultWorkers } from "../../engine/pipeline.js";
 import { ConsoleProgress, type LogFormat } from "../../engine/progress.js";
 import { writeV0Store } from "../../store/v0-store.js";
 import { boolOption, flag, interruptSignal, runCommand } from "../context.js";
+import { hashingPlan } from "../embedding-setup.js";
 import { printMigrateSummary, printStoreReport } from "../output.js";
 
 interface DemoArgs {
@@ -65,7 +66,8 @@ export const demoCommand = {
           dryRun: false,
           skipBackup: false,
           workers: argv.workers ?? Math.min(2, defaultWorkers()),
-          defaultDim: 384,
+          // the demo runs anywhere: the offline hashing embedding, named as such in its config and datus_db.cfg
+          embedding: hashingPlan(384),
           signal: interruptSignal(progress),
           progress,
         });

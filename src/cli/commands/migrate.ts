@@ -9,6 +9,8 @@ import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive, type ImportOutcome } from "../../engine/import-live.js";
 import { migrate, type MigrateOutcome } from "../../engine/migrate.js";
+import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
+import { resolveEmbedding } from "../embedding-setup.js";
 import { parseShard } from "../../engine/shard.js";
 import {
   boolOption,
@@ -19,6 +21,7 @@ import {
   parseDialect,
   resolveContext,
   runCommand,
+  wholeNumber,
   withCommonOptions,
 } from "../context.js";
 import { printImportSummary, printMigrateSummary, printStoreReport } from "../output.js";
@@ -37,6 +40,9 @@ interface MigrateArgs extends CommonArgs {
   readonly dryRun?: string | boolean;
   readonly queryLog?: string;
   readonly shard?: string;
+  readonly keepVectors?: string | boolean;
+  readonly index?: string | boolean;
+  readonly indexMinRows?: number;
 }
 
 export const migrateCommand = {
@@ -57,10 +63,14 @@ export const migrateCommand = {
       .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target)" })
       .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
       .option("shard", { type: "string", describe: "K/N: migrate only the tables whose identifier hashes to K of N (run N processes)" })
+      .option("keep-vectors", boolOption("fill every v1 field but leave the stored vectors as they are (no model needed; `datus-schema embed` later)", false))
+      .option("index", boolOption("after a large migration, build the vector and full-text indexes (--no-index to skip)", true))
+      .option("index-min-rows", { type: "number", describe: `build the indexes only above this many rows (default ${DEFAULT_INDEX_MIN_ROWS})` })
       .example("$0 migrate --config conf/agent.yml --namespace demo", "upgrade the demo namespace's store")
       .example("$0 migrate --config conf/agent.yml --extract-statistics=true --import-schemas --force", "full migration: statistics, relationships, live import")
       .example("$0 migrate --db-path ~/.datus/data/datus_db_prod --dialect mysql --dry-run", "see what would change in an orphan store")
-      .example("$0 migrate --config conf/agent.yml --shard 2/4", "the second of four parallel processes"),
+      .example("$0 migrate --config conf/agent.yml --shard 2/4", "the second of four parallel processes")
+      .example("$0 migrate --config conf/agent.yml --keep-vectors && $0 embed --config conf/agent.yml", "migrate now, embed later where the model is"),
   handler: (argv: ArgumentsCamelCase<MigrateArgs>) => runCommand(() => runMigrate(argv)),
 };
 
@@ -76,6 +86,9 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const dryRun = flag("--dry-run", argv.dryRun, false);
   const llmFallback = flag("--llm-fallback", argv.llmFallback, false);
   const shard = argv.shard ? parseShard(argv.shard) : undefined;
+  const keepVectors = flag("--keep-vectors", argv.keepVectors, false);
+  const index = flag("--index", argv.index, true);
+  const indexMinRows = wholeNumber("--index-min-rows", argv.indexMinRows, DEFAULT_INDEX_MIN_ROWS);
   if (importOnly && !importSchemas) throw usageError("--import-only needs --import-schemas", "add --import-schemas, or drop --import-only to migrate");
   if (clear && !importSchemas) {
     throw usageError("--clear empties the table before an import, so it needs --import-schemas", "without an import, --clear would delete the v0 rows the migration reads; use --force to redo the migration");
@@ -101,10 +114,11 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   }
 
   const signal = interruptSignal(ctx.progress);
+  const embedding = await resolveEmbedding(ctx.config, { keepVectors, signal });
+  const indexes = index ? { minRows: indexMinRows } : undefined;
   let live: LiveSource | undefined;
   if ((extractStatistics || importSchemas) && ctx.namespace) live = await openLiveSource(ctx.namespace);
   const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
-  const dim = ctx.config?.embedding.dimSize ?? 384;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
   try {
@@ -119,7 +133,8 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         skipBackup,
         workers: ctx.workers,
         shard,
-        defaultDim: dim,
+        embedding,
+        indexes,
         queryLog: argv.queryLog,
         tagTermsYaml: ctx.tagTermsYaml,
         llm,
@@ -134,7 +149,9 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         live,
         database: ctx.namespace?.database,
         schema: ctx.namespace?.schema,
-        dim,
+        embedding,
+        force,
+        indexes,
         clear,
         incremental: false,
         extractRelationships,

@@ -1,0 +1,114 @@
+/**
+ * Rebuild `schema_metadata` as a new table version in the v1 shape: a v0 table's rows become pending v1
+ * rows (metadata_version 0, old vector kept) so the migration can upgrade them one by one; a v1 table is
+ * rebuilt when its vector dimension or its embedding-function entry must change. What the rebuild makes is
+ * recorded in the state file first, and it always reads the recorded version, so an interrupted rebuild is
+ * simply redone.
+ */
+import type { RecordBatch } from "apache-arrow";
+import { Table as ArrowTable } from "apache-arrow";
+import { DatusError } from "../errors.js";
+import { V1_COLUMNS } from "../model.js";
+import { asV1Batch } from "../store/arrow-rows.js";
+import { type MigrationState, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { scanBatches, type SchemaStore } from "../store/schema-store.js";
+import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import type { Progress } from "./progress.js";
+
+const CHUNK_ROWS = 16_384;
+
+/** The rebuild a datus-schema 0.1 state file meant (it recorded none): the v0 re-shape, keeping the dimension. */
+export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord {
+  return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {} };
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new DatusError("failed", `gave up waiting for ${what}`, "check for a stuck datus-schema process on this store");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Start a rebuild: record it (phase `converting`) and run it. */
+export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
+  const converting: MigrationState = { ...state, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
+  writeState(store.path, converting);
+  return finishReshape(store, converting, record, progress);
+}
+
+/** Run the recorded rebuild (again, after an interruption); returns the state with phase `migrating`. */
+export async function finishReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
+  const release = tryLock(store.path, "convert");
+  if (!release) {
+    progress.log("waiting for another process to rebuild the table");
+    await waitFor(() => (readState(store.path)?.phase === "converting" ? undefined : true), "the table rebuild");
+    return readState(store.path) ?? state;
+  }
+  try {
+    const current = readState(store.path);
+    if (current && current.phase !== "converting") return current;
+    await rebuild(store, record, progress);
+    const done: MigrationState = { ...state, phase: "migrating", reshape: undefined, updatedAt: new Date().toISOString() };
+    writeState(store.path, done);
+    return done;
+  } finally {
+    release();
+  }
+}
+
+async function rebuild(store: SchemaStore, record: ReshapeRecord, progress: Progress): Promise<void> {
+  const source = await store.snapshot(record.fromVersion);
+  const total = await source.countRows();
+  const schema = v1Schema(record.dim, new Map(Object.entries(record.metadata)));
+  progress.start("rebuilding the table as v1", total);
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let pending: ArrowTable[] = [];
+  let pendingRows = 0;
+  let created = false;
+  const write = async () => {
+    if (!pending.length && created) return;
+    const data = pending.length ? new ArrowTable(pending.flatMap((t) => t.batches)) : undefined;
+    if (!created) {
+      if (data) await store.db.createTable(SCHEMA_TABLE, data, { mode: "overwrite" });
+      else await store.db.createEmptyTable(SCHEMA_TABLE, schema, { mode: "overwrite" });
+      created = true;
+    } else if (data) {
+      const table = await store.schemaTable();
+      await table.add(data);
+    }
+    progress.advance(pendingRows);
+    pending = [];
+    pendingRows = 0;
+  };
+  const present = new Set((await source.schema()).fields.map((f) => f.name));
+  const columns = V1_COLUMNS.filter((n) => present.has(n));
+  for await (const batch of scanBatches(source, { columns })) {
+    const keep = firstOccurrences(batch, seen);
+    const kept = keep ? keep.length : batch.numRows;
+    duplicates += batch.numRows - kept;
+    if (kept === 0) continue;
+    pending.push(asV1Batch(batch, schema, { pending: record.pending, keep }));
+    pendingRows += kept;
+    if (pendingRows >= CHUNK_ROWS) await write();
+  }
+  await write();
+  progress.finish();
+  if (duplicates) progress.warn(`${duplicates} rows repeated an identifier already seen; the first of each was kept (the others stay in the earlier table version)`);
+}
+
+/** Row indices of `batch` whose identifier was not seen before (all of them, as undefined, in the usual case). */
+function firstOccurrences(batch: RecordBatch, seen: Set<string>): number[] | undefined {
+  const ids = batch.getChild("identifier");
+  const keep: number[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const id = String(ids?.get(i) ?? "");
+    if (seen.has(id)) continue;
+    seen.add(id);
+    keep.push(i);
+  }
+  return keep.length === batch.numRows ? undefined : keep;
+}
