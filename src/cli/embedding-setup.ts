@@ -4,7 +4,7 @@
  * found and loaded once, a remote endpoint answers a probe. Never a silent substitute: a model that cannot
  * be used is exit 2 with what to do.
  */
-import { type AgentConfig, type EmbeddingConfig, type EmbeddingIdentity, selectModel } from "../config/load-config.js";
+import { type AgentConfig, type EmbeddingConfig, type EmbeddingIdentity, type ModelConfig } from "../config/load-config.js";
 import { locateModel } from "../embed/locate-model.js";
 import { OnnxEmbedder, type OnnxModelSpec } from "../embed/onnx-embedder.js";
 import { OpenAiEmbedder } from "../embed/openai-embeddings.js";
@@ -30,6 +30,22 @@ export function hashingPlan(dim: number): EmbeddingPlan {
     vectors: { kind: "local", spec: { kind: "hashing", dim } },
     description: `the offline hashing embedding (${dim}-d, not semantic: for demos and tests)`,
   };
+}
+
+/** The agent.models entry whose base_url and api_key serve embeddings: target_model, else agent.target (as Datus). */
+function embeddingEndpoint(config: AgentConfig, targetModel: string | undefined): ModelConfig {
+  const keys = [...Object.keys(config.models), ...Object.keys(config.modelIssues)].sort();
+  const listed = keys.length > 0 ? `configured models: ${keys.join(", ")}` : `add one under agent.models in ${config.path}`;
+  const wanted = targetModel ?? config.target;
+  if (wanted === undefined) {
+    throw configError("registry_name openai needs an endpoint: agent.storage.database.target_model is not set, nor agent.target", `set target_model to the agent.models key whose base_url and api_key serve embeddings; ${listed}`);
+  }
+  const issue = config.modelIssues[wanted];
+  if (issue !== undefined) throw configError(issue.message, issue.hint);
+  const model = config.models[wanted];
+  const key = targetModel !== undefined ? "agent.storage.database.target_model" : "agent.target";
+  if (model === undefined) throw configError(`${key} is "${wanted}", which is not a key under agent.models`, listed);
+  return model;
 }
 
 export async function resolveEmbedding(config: AgentConfig | undefined, options: EmbeddingSetupOptions): Promise<EmbeddingPlan> {
@@ -64,7 +80,7 @@ export async function resolveEmbedding(config: AgentConfig | undefined, options:
   }
   if (family === "openai") {
     if (!config) throw usageError("registry_name openai needs agent.models for its endpoint, and no config was read", "pass --config naming an agent.yml");
-    const model = selectModel(config, embedding.targetModel);
+    const model = embeddingEndpoint(config, embedding.targetModel);
     const embedder = new OpenAiEmbedder({
       model,
       embeddingModel: embedding.modelName,

@@ -135,3 +135,14 @@ export async function printStoreReport(storePath: string, topTags: number, forma
   out("");
   out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures }));
 }
+
+/**
+ * Exit status of a run whose other work is done: 1 when tables could not be embedded (they stay pending,
+ * committed work stays committed), with the error and hint every failure ends with.
+ */
+export function reportEmbeddingFailures(count: number): number {
+  if (count === 0) return 0;
+  process.stderr.write(`error: ${count} tables could not be embedded and were left pending (everything else is committed)\n`);
+  process.stderr.write("hint: see the embedding failures above and `datus-schema report --details`; re-run the same command to retry them\n");
+  return 1;
+}

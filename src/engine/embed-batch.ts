@@ -22,6 +22,7 @@ export async function enrichAndEmbed(task: EnrichTask): Promise<EnrichResult> {
   } else if (task.vectors.kind === "keep") {
     result.vectors = storedVectors(task.rows, task.vectors.dim);
     result.vectorsOf = "stored";
+    result.withoutVector = task.rows.flatMap((r, i) => (r.storedVector && r.storedVector.length === task.vectors.dim ? [] : [i]));
   }
   return result;
 }

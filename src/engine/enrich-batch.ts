@@ -44,6 +44,8 @@ export interface EnrichResult {
    * zeros when it had none: --keep-vectors) or `pending` (to be embedded on the main thread).
    */
   vectorsOf: "search_text" | "stored" | "pending";
+  /** Rows (indexes) that have no vector at all: written with a null one (--keep-vectors on a row that had none). */
+  withoutVector?: number[];
   /** The identifier each row had in the source (differs from `rows[i].identifier` when it was not canonical). */
   readonly sourceIdentifiers: string[];
   readonly parseFailures: TableFailure[];

@@ -9,7 +9,7 @@ import { backupStore } from "../store/backup.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
-import { scanBatches, SchemaStore } from "../store/schema-store.js";
+import { scanBatches, SchemaStore, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import { staleVectors } from "../store/vector-state.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
@@ -123,7 +123,16 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   }
   const catalog = new Map<string, TableStructure>(todo.map((t) => [t.source.identifier, t.structure]));
   async function* batches(): AsyncGenerator<SourceTable[]> {
-    for (let i = 0; i < todo.length; i += 256) yield todo.slice(i, i + 256).map((t) => t.source);
+    for (let i = 0; i < todo.length; i += 256) {
+      const chunk = todo.slice(i, i + 256).map((t) => t.source);
+      if (!keep) {
+        yield chunk;
+        continue;
+      }
+      // --keep-vectors: each table keeps the vector its stored row has (a new table gets none)
+      const stored = await vectorsOf(table, chunk.map((s) => s.identifier));
+      yield chunk.map((s) => (stored.has(s.identifier) ? { ...s, storedVector: stored.get(s.identifier) } : s));
+    }
   }
   const stages: ResultStage[] = [];
   if (options.extractRelationships) {

@@ -186,11 +186,12 @@ export async function runPipeline(
     buffered = [];
     bufferedRows = 0;
     // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, { row: V1Row; vector: Float32Array; stale: boolean }>();
+    const byId = new Map<string, { row: V1Row; vector: Float32Array; stale: boolean; none: boolean }>();
     const sourceIds = new Set<string>();
     for (const r of results) {
+      const none = new Set(r.withoutVector ?? []);
       for (let i = 0; i < r.rows.length; i++) {
-        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), stale: r.vectorsOf !== "search_text" });
+        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), stale: r.vectorsOf !== "search_text", none: none.has(i) });
         sourceIds.add(r.sourceIdentifiers[i]);
       }
     }
@@ -198,6 +199,7 @@ export async function runPipeline(
     const rows = kept.map((e) => e.row);
     const vectors = new Float32Array(rows.length * dim);
     kept.forEach((e, i) => vectors.set(e.vector, i * dim));
+    const nullRows = new Set(kept.flatMap((e, i) => (e.none ? [i] : [])));
     const stale = [...sourceIds].filter((id) => !byId.has(id));
     const staleVectors = kept.filter((e) => e.stale).map((e) => e.row.identifier);
     counts.staleVectors += staleVectors.length;
@@ -205,7 +207,7 @@ export async function runPipeline(
       const { store, table, shardTag } = options.target;
       // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
       markVectors(store.path, shardTag, staleVectors, true);
-      await store.upsert(table, v1RowsToArrow(rows, vectors, dim));
+      await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
       const refreshed = options.staleAtStart ? kept.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
       markVectors(store.path, shardTag, refreshed, false);
       if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));

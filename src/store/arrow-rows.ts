@@ -19,10 +19,14 @@ import type { SourceTable, TableType, V1Row } from "../model.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
 
-function fixedSizeVectorData(field: Field, vectors: Float32Array, rows: number): Data {
+/** A vector column from row-major floats; rows in `nullRows` are null (a row without any vector). */
+function fixedSizeVectorData(field: Field, vectors: Float32Array, rows: number, nullRows?: ReadonlySet<number>): Data {
   const type = field.type as FixedSizeList<Float32>;
   const child = makeData({ type: new Float32(), length: vectors.length, nullCount: 0, data: vectors });
-  return makeData({ type, length: rows, nullCount: 0, child });
+  if (!nullRows || nullRows.size === 0) return makeData({ type, length: rows, nullCount: 0, child });
+  const valid = new Uint8Array(Math.ceil(rows / 8));
+  for (let i = 0; i < rows; i++) if (!nullRows.has(i)) valid[i >> 3] |= 1 << (i & 7);
+  return makeData({ type, length: rows, nullCount: nullRows.size, nullBitmap: valid, child });
 }
 
 function columnData(field: Field, values: unknown[]): Data {
@@ -34,15 +38,18 @@ function tableFrom(schema: Schema, children: Data[], rows: number): Table {
   return new Table([new RecordBatch(schema, struct)]);
 }
 
-/** v1 rows plus their vectors (row-major, `rows.length * dim` floats) as one Arrow table in contract order. */
-export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim: number): Table {
+/**
+ * v1 rows plus their vectors (row-major, `rows.length * dim` floats) as one Arrow table in contract order.
+ * Rows in `nullRows` get a null vector (they have none: never a zero vector, which no search can rank).
+ */
+export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim: number, nullRows?: ReadonlySet<number>): Table {
   if (vectors.length !== rows.length * dim) {
     throw new Error(`vector buffer holds ${vectors.length} floats, expected ${rows.length} x ${dim}`);
   }
   const schema = v1Schema(dim);
   const children = schema.fields.map((field) => {
     const name = field.name as (typeof V1_COLUMNS)[number];
-    if (name === "vector") return fixedSizeVectorData(field, vectors, rows.length);
+    if (name === "vector") return fixedSizeVectorData(field, vectors, rows.length, nullRows);
     if (name === "row_count" || name === "last_updated") {
       return columnData(field, rows.map((r) => BigInt(Math.trunc(r[name]))));
     }

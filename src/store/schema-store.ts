@@ -129,6 +129,22 @@ export async function withCommitRetries<T>(what: string, op: () => Promise<T>): 
   }
 }
 
+/** The stored vectors of some identifiers (those with one). */
+export async function vectorsOf(table: lancedb.Table, identifiers: readonly string[]): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  if (identifiers.length === 0) return out;
+  const filter = `identifier IN (${identifiers.map(sqlString).join(", ")}) AND vector IS NOT NULL`;
+  for await (const batch of scanBatches(table, { columns: ["identifier", "vector"], filter })) {
+    const ids = batch.getChild("identifier");
+    const vecs = batch.getChild("vector");
+    for (let i = 0; i < batch.numRows; i++) {
+      const v = vecs?.get(i) as { toArray(): Float32Array } | null;
+      if (v) out.set(String(ids?.get(i) ?? ""), Float32Array.from(v.toArray()));
+    }
+  }
+  return out;
+}
+
 /** Stream a table's rows as Arrow record batches, never the whole table in memory. */
 export async function* scanBatches(
   table: lancedb.Table,

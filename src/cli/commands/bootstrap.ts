@@ -17,7 +17,7 @@ import {
   runCommand,
   withCommonOptions,
 } from "../context.js";
-import { printImportSummary, printStoreReport } from "../output.js";
+import { printImportSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
 
 interface BootstrapArgs extends CommonArgs {
   readonly database?: string;
@@ -81,7 +81,7 @@ export const bootstrapCommand = {
         });
         printImportSummary(outcome, ctx.storePath, ctx.logFormat);
         await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
-        return outcome.counts.interrupted ? 130 : 0;
+        return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount);
       } finally {
         await live.close();
       }

@@ -24,7 +24,7 @@ import {
   wholeNumber,
   withCommonOptions,
 } from "../context.js";
-import { printImportSummary, printMigrateSummary, printStoreReport } from "../output.js";
+import { printImportSummary, printMigrateSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
 
 interface MigrateArgs extends CommonArgs {
   readonly dialect?: string;
@@ -173,5 +173,5 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   }
   if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
   if (signal.aborted || migrated?.status === "interrupted" || imported?.counts.interrupted) return 130;
-  return 0;
+  return reportEmbeddingFailures((migrated?.counts?.embeddingFailureCount ?? 0) + (imported?.counts.embeddingFailureCount ?? 0));
 }
