@@ -3,6 +3,8 @@
  * measured in the same run so the ratios mean something on any machine.
  *
  *   BENCH_TABLES=200000 npm run bench      (default 200,000 tables)
+ *   BENCH_EMBED_TABLES=3000                (texts for the MiniLM-sized model's embedding figures)
+ *   BENCH_ONLY=embed                       (only the embedding figures)
  *
  * Results go to stdout and to bench/results/latest.json (with the machine noted).
  */
@@ -18,11 +20,14 @@ import type { Dialect } from "../src/model.js";
 import { v1RowsToArrow } from "../src/store/arrow-rows.js";
 import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
+import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "dist/src/cli/datus-schema.js");
 const TABLES = Number(process.env.BENCH_TABLES ?? 200_000);
+const EMBED_TABLES = Number(process.env.BENCH_EMBED_TABLES ?? 3_000);
+const ONLY = process.env.BENCH_ONLY;
 const DIM = 384;
 
 interface MigrateRun {
@@ -50,7 +55,7 @@ async function migrateOnce(source: string, workers: number, scratch: string): Pr
   const started = process.hrtime.bigint();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     // through the bin's shebang, as `npx datus-schema` runs it (it sets the allocator's arena cap)
-    const child = spawn(CLI, ["migrate", "--db-path", store, "--skip-backup", "--workers", String(workers), "--log-format", "json"]);
+    const child = spawn(CLI, ["migrate", "--db-path", store, "--config", path.join(scratch, "hashing.yml"), "--skip-backup", "--workers", String(workers), "--log-format", "json"]);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -141,57 +146,90 @@ async function mergeInsertCeiling(scratch: string, tables: number): Promise<numb
   return rate;
 }
 
+function printEmbedding(f: EmbeddingFigures): void {
+  console.log(`embedding, ${f.model}: ${f.texts} texts${f.averageTokens ? ` (${f.averageTokens.toFixed(0)} word pieces on average)` : ""}`);
+  console.log(`  plain loop, 1 thread (one session, one intra-op thread): ${f.loopPerSecond.toFixed(1)} embeddings/s`);
+  for (const r of f.runs) console.log(`  embed --all --workers ${r.workers}: ${r.embeddingsPerSecond.toFixed(1)} embeddings/s (${r.seconds.toFixed(1)} s), peak RSS ${Math.round(r.peakRssMiB)} MiB`);
+  console.log(`  ratio vs the loop: --workers 1 ${f.ratioW1VsLoop}x, --workers 2 ${f.ratioW2VsLoop}x`);
+}
+
+function embeddingJson(f: EmbeddingFigures): object {
+  return {
+    model: f.model,
+    texts: f.texts,
+    average_word_pieces: f.averageTokens === undefined ? null : Math.round(f.averageTokens),
+    loop_embeddings_per_s_1_thread: Number(f.loopPerSecond.toFixed(1)),
+    embed: f.runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), embeddings_per_s: Number(r.embeddingsPerSecond.toFixed(1)), peak_rss_mib: Math.round(r.peakRssMiB) })),
+    ratio_w1_vs_loop: f.ratioW1VsLoop,
+    ratio_w2_vs_loop: f.ratioW2VsLoop,
+  };
+}
+
 async function main(): Promise<void> {
   fs.chmodSync(CLI, 0o755);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "datus-schema-bench-"));
+  const out = path.join(ROOT, "bench/results");
+  fs.mkdirSync(out, { recursive: true });
+  const latest = path.join(out, "latest.json");
   try {
     console.log(`machine: ${JSON.stringify(machine())}`);
-    console.log(`generating a v0 store of ${TABLES.toLocaleString("en-US")} tables ...`);
-    const source = path.join(scratch, "source");
-    const genStart = Date.now();
-    await writeV0Store(source, syntheticCatalog(TABLES), DIM);
-    console.log(`  done in ${((Date.now() - genStart) / 1000).toFixed(1)} s`);
+    fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
+    let results: Record<string, unknown> = {};
+    if (ONLY !== "embed") results = await migrationBench(scratch);
+    else if (fs.existsSync(latest)) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
 
-    const parse = corpusParseRate(path.resolve(ROOT, "../shared/corpus"));
-    if (parse) {
-      console.log(`DDL reader on the corpus mix (${parse.statements} CREATE statements), 1 thread: ${Math.round(parse.tablesPerSecond)} tables/s`);
-      for (const [dialect, counts] of Object.entries(parse.parsers)) console.log(`  ${dialect}: ${Object.entries(counts).map(([p, n]) => `${p} ${n}`).join(", ")}`);
-    } else {
-      console.log("DDL reader on the corpus mix: skipped (../shared/corpus not found)");
-    }
-
-    const ceilingTables = Math.min(TABLES, 20_000);
-    const enrichRate = enrichmentCeiling(ceilingTables);
-    console.log(`enrichment alone, 1 thread: ${Math.round(enrichRate)} tables/s (${ceilingTables} tables)`);
-    const writeRate = await mergeInsertCeiling(scratch, ceilingTables);
-    console.log(`merge-insert alone (2,000-row commits): ${Math.round(writeRate)} tables/s (${ceilingTables} tables)`);
-
-    const runs: MigrateRun[] = [];
-    for (const workers of [1, 2]) {
-      const run = await migrateOnce(source, workers, scratch);
-      runs.push(run);
-      console.log(`migrate --workers ${workers}: ${run.written} tables in ${run.seconds.toFixed(1)} s = ${Math.round(run.tablesPerSecond)} tables/s, peak RSS ${Math.round(run.peakRssMiB)} MiB`);
-    }
-    const [serial, parallel] = runs;
-    const results = {
-      date: new Date().toISOString(),
-      machine: machine(),
-      tables: TABLES,
-      corpus_parse: parse ? { statements: parse.statements, tables_per_s_1_thread: Math.round(parse.tablesPerSecond), parsers_per_dialect: parse.parsers } : null,
-      enrichment_tables_per_s_1_thread: Math.round(enrichRate),
-      merge_insert_tables_per_s: Math.round(writeRate),
-      migrate: runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), tables_per_s: Math.round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB) })),
-      ratio_parallel_vs_serial: Number((parallel.tablesPerSecond / serial.tablesPerSecond).toFixed(2)),
-      ratio_engine_vs_write_ceiling: Number((parallel.tablesPerSecond / writeRate).toFixed(2)),
-      peak_rss_under_1_gib: runs.every((r) => r.peakRssMiB < 1024),
-    };
+    const embedding = await embeddingBench(CLI, scratch, { modelTables: EMBED_TABLES, hashTables: Math.max(EMBED_TABLES, 50_000) });
+    for (const f of embedding) printEmbedding(f);
+    results = { ...results, embeddings: { date: new Date().toISOString(), machine: machine(), figures: embedding.map(embeddingJson) } };
     console.log(JSON.stringify(results, null, 2));
-    const out = path.join(ROOT, "bench/results");
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The migration figures: parse and write ceilings, then the engine with 1 and 2 workers (hashing embedding). */
+async function migrationBench(scratch: string): Promise<Record<string, unknown>> {
+  console.log(`generating a v0 store of ${TABLES.toLocaleString("en-US")} tables ...`);
+  const source = path.join(scratch, "source");
+  const genStart = Date.now();
+  await writeV0Store(source, syntheticCatalog(TABLES), DIM);
+  console.log(`  done in ${((Date.now() - genStart) / 1000).toFixed(1)} s`);
+
+  const parse = corpusParseRate(path.resolve(ROOT, "../shared/corpus"));
+  if (parse) {
+    console.log(`DDL reader on the corpus mix (${parse.statements} CREATE statements), 1 thread: ${Math.round(parse.tablesPerSecond)} tables/s`);
+    for (const [dialect, counts] of Object.entries(parse.parsers)) console.log(`  ${dialect}: ${Object.entries(counts).map(([p, n]) => `${p} ${n}`).join(", ")}`);
+  } else {
+    console.log("DDL reader on the corpus mix: skipped (../shared/corpus not found)");
+  }
+
+  const ceilingTables = Math.min(TABLES, 20_000);
+  const enrichRate = enrichmentCeiling(ceilingTables);
+  console.log(`enrichment alone, 1 thread: ${Math.round(enrichRate)} tables/s (${ceilingTables} tables)`);
+  const writeRate = await mergeInsertCeiling(scratch, ceilingTables);
+  console.log(`merge-insert alone (2,000-row commits): ${Math.round(writeRate)} tables/s (${ceilingTables} tables)`);
+
+  const runs: MigrateRun[] = [];
+  for (const workers of [1, 2]) {
+    const run = await migrateOnce(source, workers, scratch);
+    runs.push(run);
+    console.log(`migrate --workers ${workers}: ${run.written} tables in ${run.seconds.toFixed(1)} s = ${Math.round(run.tablesPerSecond)} tables/s, peak RSS ${Math.round(run.peakRssMiB)} MiB`);
+  }
+  fs.rmSync(source, { recursive: true, force: true });
+  const [serial, parallel] = runs;
+  return {
+    date: new Date().toISOString(),
+    machine: machine(),
+    tables: TABLES,
+    corpus_parse: parse ? { statements: parse.statements, tables_per_s_1_thread: Math.round(parse.tablesPerSecond), parsers_per_dialect: parse.parsers } : null,
+    enrichment_tables_per_s_1_thread: Math.round(enrichRate),
+    merge_insert_tables_per_s: Math.round(writeRate),
+    migrate: runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), tables_per_s: Math.round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB) })),
+    ratio_parallel_vs_serial: Number((parallel.tablesPerSecond / serial.tablesPerSecond).toFixed(2)),
+    ratio_engine_vs_write_ceiling: Number((parallel.tablesPerSecond / writeRate).toFixed(2)),
+    peak_rss_under_1_gib: runs.every((r) => r.peakRssMiB < 1024),
+  };
 }
 
 await main();

@@ -6,6 +6,7 @@
  * fetched here); each vector is checked against an independent forward pass of it.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,7 +20,7 @@ import { hashedTextEmbedding } from "../../src/embed/hashed-embedding.js";
 import type { SourceTable } from "../../src/model.js";
 import { v0RowsToArrow } from "../../src/store/arrow-rows.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
-import { type CliResult, reportLine, runCli as runCliIn, tempDir } from "../helpers/env.js";
+import { CLI, type CliResult, reportLine, runCli as runCliIn, tempDir } from "../helpers/env.js";
 import { writeMiniLmStandIn } from "../helpers/stand-in-model.js";
 import { readRows } from "../helpers/store-rows.js";
 import type { TinyBert } from "../helpers/tiny-bert.js";
@@ -337,4 +338,58 @@ test("after a large enough migration the full-text and vector indexes exist; --n
       assert.ok(described.some((d) => d.includes(":vector")), described.join(" "));
     }
   }
+});
+
+test("a v1 store moved to another model with --force: every row re-embedded, no other field lost", async (t) => {
+  const dir = tempDir(t);
+  const cache = path.join(dir, "fastembed");
+  writeMiniLmStandIn(cache);
+  const env = { FASTEMBED_CACHE_PATH: cache };
+  const store = path.join(dir, "datus_db_x");
+  await writeV0Store(store, syntheticCatalog(30));
+  assert.equal((await runCli(["migrate", "--db-path", store, "--config", hashingConfig(dir, 384)])).code, 0);
+  const before = await readRows(store);
+  const refused = await runCli(["migrate", "--db-path", store], { env });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /datus-schema embedded the rows with hashing datus-schema-hashing/);
+  const forced = await runCli(["migrate", "--db-path", store, "--force"], { env });
+  assert.equal(forced.code, 0, forced.stderr);
+  const after = new Map((await readRows(store)).map((r) => [r.identifier, r]));
+  assert.equal(after.size, 30);
+  for (const old of before) {
+    const row = after.get(old.identifier)!;
+    assert.notDeepEqual(row.vector, old.vector, "re-embedded");
+    for (const field of ["definition", "column_comments", "column_enums", "relationship_metadata", "business_tags"]) assert.deepEqual(row[field], old[field], field);
+  }
+  assert.match(fs.readFileSync(path.join(store, "datus_db.cfg"), "utf8"), /registry_name = sentence-transformers/);
+  const again = await runCli(["migrate", "--db-path", store], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /nothing to do/);
+});
+
+test("`embed` killed part-way resumes: the next run embeds just the rest", async (t) => {
+  const dir = tempDir(t);
+  const cache = path.join(dir, "fastembed");
+  writeMiniLmStandIn(cache);
+  const env = { FASTEMBED_CACHE_PATH: cache };
+  const store = path.join(dir, "datus_db_x");
+  await writeV0Store(store, syntheticCatalog(6000));
+  assert.equal((await runCli(["migrate", "--db-path", store, "--keep-vectors", "--skip-backup"], { env })).code, 0);
+  const progress = path.join(store, ".datus-schema", "stale-vectors.embed.jsonl");
+  const child = spawn(process.execPath, [CLI, "embed", "--db-path", store, "--workers", "1"], { cwd: outside, env: { ...process.env, ...env } });
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  // kill once a first batch of new vectors is committed (recorded fresh only after its commit)
+  for (let i = 0; i < 1200; i++) {
+    if (fs.existsSync(progress) && fs.readFileSync(progress, "utf8").includes('"stale":false')) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGKILL");
+  await exited;
+  const freshLines = fs.readFileSync(progress, "utf8").split("\n").filter((l) => l.includes('"stale":false')).length;
+  assert.ok(freshLines > 0 && freshLines < 6000, `killed part-way (${freshLines} committed)`);
+  const resumed = await runCli(["embed", "--db-path", store], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`embedded ${6000 - freshLines} of ${6000 - freshLines} rows`));
+  assert.deepEqual(reportLine(resumed.stdout, "vectors of search_text"), [6000, 6000]);
+  assert.equal((await readRows(store)).length, 6000);
 });

@@ -7,17 +7,20 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type TinyBert, writeTinyBert } from "./tiny-bert.js";
+import { type TinyBert, type TinyBertOptions, writeTinyBert } from "./tiny-bert.js";
 
 export const STAND_IN_REPO = "models--qdrant--all-MiniLM-L6-v2-onnx";
 const REVISION = "0000000000000000000000000000000000000000";
 
-/** Write the stand-in under `cacheRoot` (a fastembed cache directory) and return it. */
-export function writeMiniLmStandIn(cacheRoot: string, options: { readonly outputDim?: number } = {}): TinyBert {
+/**
+ * Write the stand-in under `cacheRoot` (a fastembed cache directory) and return it. By default it is cheap
+ * inside (16 wide); `options` make it as wide and deep as the bench needs to cost what MiniLM costs.
+ */
+export function writeMiniLmStandIn(cacheRoot: string, options: TinyBertOptions = {}): TinyBert {
   const repo = path.join(cacheRoot, STAND_IN_REPO);
   fs.mkdirSync(path.join(repo, "refs"), { recursive: true });
   fs.writeFileSync(path.join(repo, "refs", "main"), REVISION);
-  return writeTinyBert(path.join(repo, "snapshots", REVISION), { hidden: 16, outputDim: options.outputDim ?? 384, maxLength: 256 });
+  return writeTinyBert(path.join(repo, "snapshots", REVISION), { hidden: 16, outputDim: 384, maxLength: 256, ...options });
 }
 
 let shared: string | undefined;
