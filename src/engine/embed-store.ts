@@ -20,7 +20,7 @@ import { V1_COLUMNS } from "../model.js";
 import { markVectors, staleVectors } from "../store/vector-state.js";
 import type { EmbeddedTexts, EmbedTextsTask } from "./embed-batch.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches } from "./embedding-plan.js";
-import { recordBeforeFirstWrite, v1Metadata, writtenVectors } from "./migrate.js";
+import { recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./migrate.js";
 import { createEnrichPool } from "./pipeline.js";
 import type { Progress } from "./progress.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
@@ -58,10 +58,6 @@ export interface EmbedOutcome {
 
 const FAILURES_KEPT = 200;
 
-function sameMetadata(a: ReadonlyMap<string, string>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(b);
-  return keys.length === a.size && keys.every((k) => a.get(k) === b[k]);
-}
 
 /** The rows to re-embed: identifiers recorded stale, and v1 rows without a vector. */
 async function targets(table: lancedb.Table, storePath: string): Promise<Set<string>> {

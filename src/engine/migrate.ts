@@ -29,7 +29,7 @@ import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
-import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
+import { finishReshape, legacyReshape, startReshape, waitFor } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -101,7 +101,8 @@ export function v1Metadata(stored: ReadonlyMap<string, string>, plan: EmbeddingP
   return out;
 }
 
-function sameMetadata(a: ReadonlyMap<string, string>, b: Readonly<Record<string, string>>): boolean {
+/** Whether the stored schema metadata is already what the table should carry. */
+export function sameMetadata(a: ReadonlyMap<string, string>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(b);
   return keys.length === a.size && keys.every((k) => a.get(k) === b[k]);
 }
@@ -249,15 +250,6 @@ export async function recordBeforeFirstWrite(
   }
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new DatusError("failed", `gave up waiting for ${what}`, "check for a stuck datus-schema process on this store");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function countShard(table: lancedb.Table, filter: string | undefined, shard: Shard): Promise<number> {
   let n = 0;

@@ -22,7 +22,8 @@ export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord
   return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {} };
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
+/** Poll `probe` until it gives a value (another process finishing a step), for at most `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
