@@ -120,7 +120,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
 }
 
 export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
-  const { figures, parseFailures, vectors, embeddingFailures } = await reportStore(storePath, topTags);
+  const { figures, parseFailures, vectors, embeddingFailures, unfinished } = await reportStore(storePath, topTags);
   if (format === "json") {
     out(
       JSON.stringify({
@@ -128,12 +128,13 @@ export async function printStoreReport(storePath: string, topTags: number, forma
         parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures) },
         vectors: vectors ? { search_text: vectors.searchText, definition: vectors.stale, none: vectors.none, model: vectors.model ?? null } : null,
         embedding_failures: { total: embeddingFailures.length, tables: embeddingFailures.slice(0, 1000) },
+        unfinished_migration: unfinished ? { started_at: unfinished.startedAt, pending: unfinished.pending, pre_migration_version: unfinished.preMigrationVersion } : null,
       }),
     );
     return;
   }
   out("");
-  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures }));
+  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures, unfinished }));
 }
 
 /**

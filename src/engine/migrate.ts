@@ -4,8 +4,9 @@
  * Safety model:
  * - Before the first write the table version is recorded (state file + a Lance tag that protects it from
  *   cleanup) and, unless --skip-backup, the store directory is copied. `rollback` returns to that version.
- * - A v0-shaped table is first re-shaped to the v1 schema as a new table version in which every row is
- *   still v0 content (`metadata_version = 0`, its old vector kept): no row is dropped, and the re-shape is
+ * - A v0-shaped table first gets the v1 columns in place (schema evolution, one commit, no row rewritten:
+ *   reshape.ts), so every row is still v0 content (no metadata_version yet, its old vector kept): no row is
+ *   dropped, no reader sees a partial table, and the step is
  *   redone from the recorded version if it is interrupted.
  * - Each row then becomes v1 through merge-insert on `identifier`. Work left = rows whose version is not 1,
  *   so a killed run resumes where it stopped and a finished run has nothing left to do.
@@ -97,7 +98,8 @@ export function v1Metadata(stored: ReadonlyMap<string, string>, plan: EmbeddingP
   if (functions === null) return out; // an entry in another format: not ours to rewrite
   const entries = v1EmbeddingFunctions(reembedAll ? undefined : functions, plan.identity);
   if (entries) out[EMBEDDING_FUNCTIONS_KEY] = embeddingFunctionsJson(entries);
-  else delete out[EMBEDDING_FUNCTIONS_KEY];
+  // no function the agent could load (hashing): an empty list, since schema evolution can set keys but not drop them
+  else if (EMBEDDING_FUNCTIONS_KEY in out) out[EMBEDDING_FUNCTIONS_KEY] = "[]";
   return out;
 }
 

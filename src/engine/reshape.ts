@@ -1,25 +1,20 @@
 /**
- * Rebuild `schema_metadata` as a new table version in the v1 shape: a v0 table's rows become pending v1
- * rows (metadata_version 0, old vector kept) so the migration can upgrade them one by one; a v1 table is
- * rebuilt when its vector dimension or its embedding-function entry must change. What the rebuild makes is
- * recorded in the state file first, and it always reads the recorded version, so an interrupted rebuild is
- * simply redone.
+ * Bring `schema_metadata` to the v1 shape before rows are migrated: a v0 table gets the v1 columns (its rows
+ * are then pending: no metadata_version yet, old vector kept) so the migration can upgrade them one by one; a
+ * v1 table changes when its vector dimension or its embedding-function entry must. Done in place, one commit
+ * per step and no row rewritten (store/evolve-table.ts): a reader never sees a partial table. What the step
+ * makes is recorded in the state file first, and it converges from wherever an interrupted run left it.
  */
-import type { RecordBatch } from "apache-arrow";
-import { Table as ArrowTable } from "apache-arrow";
 import { DatusError } from "../errors.js";
-import { V1_COLUMNS } from "../model.js";
-import { asV1Batch } from "../store/arrow-rows.js";
+import { evolveToV1 } from "../store/evolve-table.js";
 import { type MigrationState, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
-import { scanBatches, type SchemaStore } from "../store/schema-store.js";
-import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { type SchemaStore, withCommitRetries } from "../store/schema-store.js";
+import { SCHEMA_TABLE } from "../store/schemas.js";
 import type { Progress } from "./progress.js";
-
-const CHUNK_ROWS = 16_384;
 
 /** The rebuild a datus-schema 0.1 state file meant (it recorded none): the v0 re-shape, keeping the dimension. */
 export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord {
-  return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {} };
+  return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {}, restoreVersion: state.preMigrationVersion };
 }
 
 /** Poll `probe` until it gives a value (another process finishing a step), for at most `timeoutMs`. */
@@ -61,55 +56,19 @@ export async function finishReshape(store: SchemaStore, state: MigrationState, r
 }
 
 async function rebuild(store: SchemaStore, record: ReshapeRecord, progress: Progress): Promise<void> {
-  const source = await store.snapshot(record.fromVersion);
-  const total = await source.countRows();
-  const schema = v1Schema(record.dim, new Map(Object.entries(record.metadata)));
-  progress.start("rebuilding the table as v1", total);
-  const seen = new Set<string>();
-  let duplicates = 0;
-  let pending: ArrowTable[] = [];
-  let pendingRows = 0;
-  let created = false;
-  const write = async () => {
-    if (!pending.length && created) return;
-    const data = pending.length ? new ArrowTable(pending.flatMap((t) => t.batches)) : undefined;
-    if (!created) {
-      if (data) await store.db.createTable(SCHEMA_TABLE, data, { mode: "overwrite" });
-      else await store.db.createEmptyTable(SCHEMA_TABLE, schema, { mode: "overwrite" });
-      created = true;
-    } else if (data) {
-      const table = await store.schemaTable();
-      await table.add(data);
-    }
-    progress.advance(pendingRows);
-    pending = [];
-    pendingRows = 0;
-  };
-  const present = new Set((await source.schema()).fields.map((f) => f.name));
-  const columns = V1_COLUMNS.filter((n) => present.has(n));
-  for await (const batch of scanBatches(source, { columns })) {
-    const keep = firstOccurrences(batch, seen);
-    const kept = keep ? keep.length : batch.numRows;
-    duplicates += batch.numRows - kept;
-    if (kept === 0) continue;
-    pending.push(asV1Batch(batch, schema, { pending: record.pending, keep }));
-    pendingRows += kept;
-    if (pendingRows >= CHUNK_ROWS) await write();
+  const table = await store.schemaTable();
+  if (record.restoreVersion !== undefined) {
+    progress.log(`restoring ${SCHEMA_TABLE} to version ${record.restoreVersion}, as before an interrupted re-shape by datus-schema 0.1`);
+    await table.checkout(record.restoreVersion);
+    await table.restore();
   }
-  await write();
-  progress.finish();
-  if (duplicates) progress.warn(`${duplicates} rows repeated an identifier already seen; the first of each was kept (the others stay in the earlier table version)`);
-}
-
-/** Row indices of `batch` whose identifier was not seen before (all of them, as undefined, in the usual case). */
-function firstOccurrences(batch: RecordBatch, seen: Set<string>): number[] | undefined {
-  const ids = batch.getChild("identifier");
-  const keep: number[] = [];
-  for (let i = 0; i < batch.numRows; i++) {
-    const id = String(ids?.get(i) ?? "");
-    if (seen.has(id)) continue;
-    seen.add(id);
-    keep.push(i);
+  progress.log(`evolving ${SCHEMA_TABLE} to v1 in place (one commit per step, no row rewritten)`);
+  const outcome = await evolveToV1(table, { dim: record.dim, metadata: record.metadata });
+  if (outcome.duplicatesRemoved) {
+    progress.warn(`${outcome.duplicatesRemoved} rows repeated an identifier already seen; the first of each was kept (the others stay in the table's earlier versions)`);
   }
-  return keep.length === batch.numRows ? undefined : keep;
+  if (record.pending && (await table.countRows("metadata_version = 1")) > 0) {
+    // their vectors were dropped with the old dimension: every row is embedded again
+    await withCommitRetries(`mark ${SCHEMA_TABLE} rows pending`, () => table.update({ values: { metadata_version: 0 }, where: "metadata_version = 1" }));
+  }
 }

@@ -31,6 +31,8 @@ export interface StoreReport {
   readonly vectors?: VectorFigures;
   /** Tables whose embedding failed and was not retried successfully since. */
   readonly embeddingFailures: readonly { readonly identifier: string; readonly error: string }[];
+  /** A migration this tool started and has not finished (killed, interrupted, or still running). */
+  readonly unfinished?: { readonly startedAt: string; readonly pending: number; readonly preMigrationVersion: number };
 }
 
 function rowsOf(batch: RecordBatch): ReportRow[] {
@@ -95,5 +97,7 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
       model: legacy ? "hashing (datus-schema 0.1)" : model ? describeIdentity(model) : undefined,
     };
   }
-  return { figures, parseFailures: readParseFailures(storePath), vectors, embeddingFailures: readEmbeddingFailures(storePath) };
+  const state = readState(storePath);
+  const unfinished = state && state.phase !== "done" ? { startedAt: state.startedAt, pending: figures.total - v1, preMigrationVersion: state.preMigrationVersion } : undefined;
+  return { figures, parseFailures: readParseFailures(storePath), vectors, embeddingFailures: readEmbeddingFailures(storePath), unfinished };
 }

@@ -244,6 +244,8 @@ export interface FormatOptions {
   readonly vectors?: VectorFigures;
   /** Tables whose embedding failed (they stay pending or stale until a run embeds them). */
   readonly embeddingFailures?: readonly { readonly identifier: string; readonly error: string }[];
+  /** A migration started and not finished. */
+  readonly unfinished?: { readonly startedAt: string; readonly pending: number; readonly preMigrationVersion: number };
 }
 
 /** Rows by what their vector embeds: their search_text, something older (the DDL, a kept vector), or nothing. */
@@ -270,6 +272,13 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
   });
   const width = Math.max(...rates.map((r) => r.prefix.length));
   const lines = ["MIGRATION COVERAGE REPORT", RULE, `DB Path: ${opts.dbPath}`, `Total records: ${fig.total}`, ""];
+  if (opts.unfinished) {
+    const u = opts.unfinished;
+    lines.push(
+      `UNFINISHED MIGRATION (started ${u.startedAt}): ${u.pending} rows still pending. Re-run \`datus-schema migrate\` to finish it, or \`datus-schema rollback\` to return to table version ${u.preMigrationVersion}.`,
+      "",
+    );
+  }
   for (const { prefix, filled } of rates) {
     lines.push(opts.tty ? `${prefix.padEnd(width)}  ${bar(filled, fig.total)}` : prefix);
   }

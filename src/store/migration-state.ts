@@ -9,14 +9,19 @@ export const STATE_DIR = ".datus-schema";
 /** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
 export const PRE_MIGRATION_TAG = "datus-schema-before-migration";
 
-/** How the table is being rebuilt (recorded first, so a killed run redoes the same rebuild). */
+/** How the table is being brought to v1 (recorded first, so a killed run finishes the same step). */
 export interface ReshapeRecord {
-  /** The table version the rebuild reads. */
+  /** The table version before the step (for the record). */
   readonly fromVersion: number;
   /** The vector dimension of the rebuilt table (vectors of another size become null). */
   readonly dim: number;
   /** Every row becomes pending (metadata_version 0): the migration redoes it. */
   readonly pending: boolean;
+  /**
+   * Restore this table version first: datus-schema 0.1 re-shaped by rewriting the table in chunks, so its
+   * interrupted re-shape left a partial table that only the recorded version holds whole.
+   */
+  readonly restoreVersion?: number;
   /** The table's schema metadata after the rebuild (the embedding-function entry). */
   readonly metadata: Readonly<Record<string, string>>;
 }

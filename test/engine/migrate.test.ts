@@ -11,6 +11,11 @@ import { writeV0Store } from "../../src/store/v0-store.js";
 import { readRows, schemaFields, tableVersion } from "../helpers/store-rows.js";
 import { reportLine, runCli, tempDir } from "../helpers/env.js";
 
+/**
+ * The 18 columns of CONTRACT §3 with their types, as a migrated v0 table has them: the v0 columns where they
+ * were and the v1 columns appended by in-place schema evolution (one commit, no row rewritten), so `vector`
+ * stands before `search_text`. LanceDB and the agent match columns by name.
+ */
 const V1_FIELDS = [
   "identifier:Utf8",
   "catalog_name:Utf8",
@@ -19,8 +24,8 @@ const V1_FIELDS = [
   "table_name:Utf8",
   "table_type:Utf8",
   "definition:Utf8",
-  "search_text:Utf8",
   "vector:FixedSizeList[384]<Float32>",
+  "search_text:Utf8",
   "table_comment:Utf8",
   "column_comments:Utf8",
   "column_enums:Utf8",
@@ -38,7 +43,7 @@ async function syntheticStore(dir: string, tables: number): Promise<string> {
   return store;
 }
 
-test("migrate turns every v0 row into a v1 row with the exact contract schema, DDL byte for byte", async (t) => {
+test("migrate turns every v0 row into a v1 row with the contract's columns and types, DDL byte for byte", async (t) => {
   const dir = tempDir(t);
   const store = await syntheticStore(dir, 40);
   const before = await readRows(store);

@@ -75,6 +75,9 @@ test("a migration killed with SIGKILL resumes where it stopped; rollback restore
   assert.equal(killed.signal, "SIGKILL", `the run was killed, not finished: ${killed.stderr.slice(-500)}`);
   const partial = await v1Count(store);
   assert.ok(partial > 0 && partial < count, `killed mid-run (${partial} of ${count} v1)`);
+  assert.equal((await readRows(store)).length, count, "no row went missing: the killed run left every table in place");
+  const report = await runCli(["report", "--db-path", store]);
+  assert.match(report.stdout, new RegExp(`UNFINISHED MIGRATION \\(started [^)]+\\): ${count - partial} rows still pending. Re-run \`datus-schema migrate\``));
 
   const resumed = await runCli(["migrate", "--db-path", store, "--skip-backup", "--workers", "2"]);
   assert.equal(resumed.code, 0, resumed.stderr);
