@@ -6,8 +6,7 @@
  *   cleanup) and, unless --skip-backup, the store directory is copied. `rollback` returns to that version.
  * - A v0-shaped table first gets the v1 columns in place (schema evolution, one commit, no row rewritten:
  *   reshape.ts), so every row is still v0 content (no metadata_version yet, its old vector kept): no row is
- *   dropped, no reader sees a partial table, and the step is
- *   redone from the recorded version if it is interrupted.
+ *   dropped, no reader sees a partial table, and an interrupted step is finished by the next run.
  * - Each row then becomes v1 through merge-insert on `identifier`. Work left = rows whose version is not 1,
  *   so a killed run resumes where it stopped and a finished run has nothing left to do.
  */
