@@ -42,6 +42,8 @@ export interface NamespaceConfig {
   readonly catalog?: string;
   /** `max_connections`: the cap on concurrent connections to this database (default 4). */
   readonly maxConnections: number;
+  /** `statement_timeout`: seconds any one statement may run before it is interrupted (default 120). */
+  readonly statementTimeoutSeconds: number;
 }
 
 /** One `agent.models.<key>` entry: an OpenAI-compatible LLM. Absent text fields are `""`. */
@@ -101,6 +103,7 @@ export interface AgentConfig {
 }
 
 const DEFAULT_MAX_CONNECTIONS = 4;
+const DEFAULT_STATEMENT_TIMEOUT_SECONDS = 120;
 const DEFAULT_EMBEDDING: EmbeddingConfig = {
   registryName: "sentence-transformers",
   modelName: "all-MiniLM-L6-v2",
@@ -393,6 +396,7 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
     schema: text("schema"),
     catalog: text("catalog"),
     maxConnections: intAt(entry, "max_connections", `${keyPath}.max_connections`, env, 1, 1024) ?? DEFAULT_MAX_CONNECTIONS,
+    statementTimeoutSeconds: intAt(entry, "statement_timeout", `${keyPath}.statement_timeout`, env, 1, 86_400) ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS,
   };
 }
 

@@ -14,7 +14,7 @@ import { Piscina } from "piscina";
 import { describeError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
 import { v1RowsToArrow } from "../store/arrow-rows.js";
-import type { SchemaStore } from "../store/schema-store.js";
+import { type SchemaStore, storedStatistics } from "../store/schema-store.js";
 import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
@@ -73,6 +73,10 @@ export interface PipelineCounts {
   staleIdentifiersRemoved: number;
   interrupted: boolean;
 }
+
+/** Attempts at a table's statistics before it is reported failed, and the first wait between them (x4 each time). */
+const STATISTICS_ATTEMPTS = 3;
+const STATISTICS_BACKOFF_MS = 250;
 
 /** Failures kept in memory for the summary; the full list goes to the store's failure log. */
 const FAILURES_KEPT = 200;
@@ -138,17 +142,30 @@ export async function runPipeline(
     const rows = await Promise.all(
       result.rows.map((row, i) =>
         statsLimit(async () => {
-          try {
-            return withStatistics(row, await stats.tableStatistics(sources[i], { sampleRows: options.sampleRows ?? 10_000 }));
-          } catch (err) {
-            counts.statisticsFailures++;
-            options.progress.warn(`statistics failed for ${row.identifier}: ${describeError(err)}`);
-            return row;
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return withStatistics(row, await stats.tableStatistics(sources[i], { sampleRows: options.sampleRows ?? 10_000 }));
+            } catch (err) {
+              if (attempt < STATISTICS_ATTEMPTS && !options.signal?.aborted) {
+                await new Promise((r) => setTimeout(r, STATISTICS_BACKOFF_MS * 4 ** (attempt - 1)));
+                continue;
+              }
+              counts.statisticsFailures++;
+              options.progress.warn(`statistics failed for ${row.identifier} after ${attempt} attempt(s): ${describeError(err)} (what the store had for it is kept)`);
+              return keepStoredStatistics(row);
+            }
           }
         }),
       ),
     );
     return { ...result, rows };
+  }
+
+  /** A table whose statistics could not be read keeps what the store already has for it: never blanked. */
+  async function keepStoredStatistics(row: V1Row): Promise<V1Row> {
+    if (!options.target) return row;
+    const stored = await storedStatistics(options.target.table, row.identifier);
+    return stored ? { ...row, row_count: stored.rowCount, sample_statistics: stored.sampleStatistics } : row;
   }
 
   /** Embed the rows of a result whose vectors are still to come (remote models); rows that fail are left out. */

@@ -129,6 +129,20 @@ export async function withCommitRetries<T>(what: string, op: () => Promise<T>): 
   }
 }
 
+/** The row count and statistics the store has for a table, when it has some (a v1 row with a row count). */
+export async function storedStatistics(table: lancedb.Table, identifier: string): Promise<{ rowCount: number; sampleStatistics: string } | undefined> {
+  const fields = new Set((await table.schema()).fields.map((f) => f.name));
+  if (!fields.has("row_count") || !fields.has("sample_statistics")) return undefined;
+  for await (const batch of scanBatches(table, { columns: ["row_count", "sample_statistics"], filter: `identifier = ${sqlString(identifier)} AND row_count IS NOT NULL` })) {
+    if (batch.numRows === 0) continue;
+    const count = batch.getChild("row_count")?.get(0) as bigint | number | null;
+    const stats = batch.getChild("sample_statistics")?.get(0) as string | null;
+    if (count === null || count === undefined) continue;
+    return { rowCount: Number(count), sampleStatistics: stats ?? "{}" };
+  }
+  return undefined;
+}
+
 /** The stored vectors of some identifiers (those with one). */
 export async function vectorsOf(table: lancedb.Table, identifiers: readonly string[]): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();

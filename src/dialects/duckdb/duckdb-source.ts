@@ -46,7 +46,7 @@ export async function openDuckDbNamespace(ns: LiveNamespace): Promise<DuckDbSour
       "set agent.namespace.<name>.uri to the DuckDB file, e.g. duckdb:///data/shop.duckdb",
     );
   }
-  return DuckDbSource.open(await resolveDuckDbPath(ns.uri));
+  return DuckDbSource.open(await resolveDuckDbPath(ns.uri), { statementTimeoutMs: (ns.statementTimeoutSeconds ?? 120) * 1000 });
 }
 
 /** A DuckDB file opened with `access_mode = READ_ONLY`: nothing done through it can change the file. */
@@ -59,10 +59,12 @@ export class DuckDbSource implements LiveSource {
     /** The absolute path of the database file. */
     readonly path: string,
     private readonly instance: DuckDBInstance,
+    /** How long one call's statements may run before they are interrupted. */
+    private readonly statementTimeoutMs: number,
   ) {}
 
   /** Opens `file` read-only; a missing file or one locked by a writer is a `source` error. */
-  static async open(file: string): Promise<DuckDbSource> {
+  static async open(file: string, options: { readonly statementTimeoutMs?: number } = {}): Promise<DuckDbSource> {
     if (!(await exists(file))) {
       throw new DatusError(
         "source",
@@ -72,7 +74,7 @@ export class DuckDbSource implements LiveSource {
     }
     try {
       const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
-      return new DuckDbSource(file, instance);
+      return new DuckDbSource(file, instance, options.statementTimeoutMs ?? 120_000);
     } catch (err) {
       throw new DatusError(
         "source",
@@ -105,11 +107,18 @@ export class DuckDbSource implements LiveSource {
     if (this.closed) {
       throw new DatusError("source", `DuckDB source ${this.path} is already closed`, "this is a bug; please report it");
     }
+    let timedOut = false;
     const run = (async () => {
       const conn = await this.instance.connect();
+      // DuckDB has no statement_timeout setting: interrupt the connection's running query instead
+      const timer = setTimeout(() => {
+        timedOut = true;
+        conn.interrupt();
+      }, this.statementTimeoutMs);
       try {
         return await work(conn);
       } finally {
+        clearTimeout(timer);
         conn.closeSync();
       }
     })();
@@ -117,6 +126,14 @@ export class DuckDbSource implements LiveSource {
     try {
       return await run;
     } catch (err) {
+      if (timedOut) {
+        throw new DatusError(
+          "source",
+          `DuckDB query on ${this.path} was stopped after ${this.statementTimeoutMs / 1000} s (statement_timeout)`,
+          "a slow view or a very large table: raise agent.namespace.<name>.statement_timeout, or leave statistics out for it",
+          { cause: err },
+        );
+      }
       if (err instanceof DatusError) throw err;
       throw new DatusError(
         "source",

@@ -1,0 +1,239 @@
+/**
+ * Faults of a live source and hostile names in it, per engine: written once, run for every engine the tool
+ * reads live (DuckDB today; the live-databases work adds its engines to ENGINES). A failing source is an
+ * `error:` + `hint:` and leaves the store as it was; a slow statement is stopped at statement_timeout,
+ * retried, then reported, and what the store had for that table is kept; names built to break SQL are
+ * read and profiled right, and the source is only read.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, test, type TestContext } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { readRows } from "../helpers/store-rows.js";
+import { runCli, tempDir, type CliResult } from "../helpers/env.js";
+
+/** Names that break naive quoting, string building and terminals. */
+export const HOSTILE_NAMES = [
+  `x"; DROP TABLE y; --`,
+  "it's",
+  "back`tick",
+  "with space",
+  "dot.ted",
+  "new\nline",
+  "订单明细",
+  "Ünïcödé",
+  "semi;colon",
+  "[brackets]",
+] as const;
+
+interface Table {
+  readonly name: string;
+  readonly column: string;
+  readonly rows: number;
+}
+
+/** One engine as these tests drive it: build a database, name it in a config, and break it. */
+interface EngineUnderTest {
+  readonly name: string;
+  /** Create the tables (each: an id column, the named text column, `rows` rows) and return the namespace's YAML body. */
+  create(t: TestContext, dir: string, tables: readonly Table[]): Promise<string>;
+  /** Row count of a table, asked of the engine directly (the truth the tool's row_count is checked against). */
+  count(table: string): Promise<number>;
+  /** Turn a table into a view slow enough to outlast a 1-second statement timeout. */
+  makeSlow(table: string): Promise<void>;
+  /** The namespace's YAML body pointing at a database that is not there. */
+  missing(dir: string): string;
+  /** Hold the database the way a competing writer would; returns the release. */
+  lock(): Promise<() => Promise<void>>;
+}
+
+function duckdbEngine(): EngineUnderTest {
+  let file = "";
+  const withConn = async <T>(work: (c: Awaited<ReturnType<DuckDBInstance["connect"]>>) => Promise<T>): Promise<T> => {
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    try {
+      return await work(conn);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  };
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return {
+    name: "duckdb",
+    async create(_t, dir, tables) {
+      file = path.join(dir, "source.duckdb");
+      await withConn(async (conn) => {
+        for (const t of tables) {
+          await conn.run(`CREATE TABLE ${q(t.name)} (id INTEGER PRIMARY KEY, ${q(t.column)} VARCHAR)`);
+          await conn.run(`COMMENT ON TABLE ${q(t.name)} IS 'hostile ''${t.name.replace(/'/g, "''")}'' table'`);
+          await conn.run(`INSERT INTO ${q(t.name)} SELECT range, 'v' || (range % 3) FROM range(${t.rows})`);
+        }
+      });
+      return `      type: duckdb\n      uri: ${file}\n      max_connections: 2\n      statement_timeout: 1\n`;
+    },
+    count: (table) => withConn(async (conn) => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${q(table)}`)).getRowObjectsJS()[0].n)),
+    makeSlow: (table) =>
+      withConn(async (conn) => {
+        await conn.run(`DROP TABLE ${q(table)}`);
+        // counting this view means summing ten billion rows: far longer than a 1-second timeout
+        await conn.run(`CREATE VIEW ${q(table)} AS SELECT a.range AS id, 'v' AS ${q("c")} FROM range(100000) a, range(100000) b`);
+      }),
+    missing: (dir) => `      type: duckdb\n      uri: ${path.join(dir, "nowhere.duckdb")}\n`,
+    async lock() {
+      // another process opening the file for writing, as a loader or a notebook would
+      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
+        cwd: path.dirname(new URL(import.meta.url).pathname),
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => d.toString().includes("held") && resolve());
+        child.on("exit", (code) => reject(new Error(`the locking process exited (${code})`)));
+      });
+      return async () => {
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("close", r));
+      };
+    },
+  };
+}
+
+const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine];
+
+function config(dir: string, namespace: string): string {
+  const file = path.join(dir, "agent.yml");
+  fs.writeFileSync(
+    file,
+    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    src:\n${namespace}`,
+  );
+  return file;
+}
+
+/** Every file of a directory with a hash of its bytes (empty when it does not exist). */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!fs.existsSync(dir)) return out;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function assertActionable(run: CliResult, ...fragments: string[]): void {
+  assert.match(run.stderr, /^error: /m, run.stderr);
+  assert.match(run.stderr, /^hint: /m, run.stderr);
+  assert.doesNotMatch(run.stderr, /\n\s+at [\w.<>]+ \(/, "no stack trace");
+  for (const f of fragments) assert.ok(run.stderr.includes(f), `names ${f}:\n${run.stderr}`);
+}
+
+for (const make of ENGINES) {
+  describe(`live source faults: ${make().name}`, () => {
+    test("hostile table and column names are read and profiled right, and the source only read", async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const tables = [...HOSTILE_NAMES.map((name, i) => ({ name, column: HOSTILE_NAMES[(i + 1) % HOSTILE_NAMES.length], rows: 5 + i })), { name: "y", column: "canary", rows: 3 }];
+      const cfg = config(dir, await engine.create(t, dir, tables));
+      const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      const rows = await readRows(path.join(dir, "stores", "datus_db_src"));
+      const byName = new Map(rows.map((r) => [String(r.table_name), r]));
+      for (const table of tables) {
+        const row = byName.get(table.name);
+        assert.ok(row, `${JSON.stringify(table.name)} is in the store`);
+        assert.equal(row.row_count, await engine.count(table.name), `${JSON.stringify(table.name)}: row_count is the engine's count`);
+        const stats = JSON.parse(String(row.sample_statistics)) as Record<string, { distinct?: number }>;
+        assert.equal(stats[table.column]?.distinct, Math.min(3, table.rows), `${JSON.stringify(table.column)} profiled`);
+      }
+      assert.equal(await engine.count("y"), 3, "the canary table y is still there: nothing but reads reached the source");
+    });
+
+    test("a missing database: error and hint naming it, the store untouched", async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const cfg = config(dir, engine.missing(dir));
+      const stores = path.join(dir, "stores");
+      const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      assert.equal(run.code, 1, run.stderr);
+      assertActionable(run, "nowhere.duckdb");
+      assert.deepEqual(snapshot(stores), new Map(), "no store was created");
+    });
+
+    test("a database held by a writer: error and hint, the store untouched", async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const cfg = config(dir, await engine.create(t, dir, [{ name: "orders", column: "status", rows: 10 }]));
+      assert.equal((await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir })).code, 0);
+      const before = snapshot(path.join(dir, "stores"));
+      const release = await engine.lock();
+      try {
+        const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+        assert.equal(run.code, 1, run.stderr);
+        assertActionable(run, "source.duckdb");
+      } finally {
+        await release();
+      }
+      assert.deepEqual(snapshot(path.join(dir, "stores")), before, "the store is as it was");
+    });
+
+    test("a statement slower than statement_timeout is stopped, retried, reported, and the stored figures kept", async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const cfg = config(dir, await engine.create(t, dir, [{ name: "orders", column: "status", rows: 40 }, { name: "customers", column: "name", rows: 7 }]));
+      assert.equal((await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir })).code, 0);
+      const store = path.join(dir, "stores", "datus_db_src");
+      const before = new Map((await readRows(store)).map((r) => [String(r.table_name), r]));
+      await engine.makeSlow("orders");
+      const started = Date.now();
+      const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /statistics failed for [^\n]*orders after 3 attempt\(s\): [^\n]*statement_timeout/);
+      assert.ok(seconds < 30, `the slow view was stopped (${seconds.toFixed(1)} s)`);
+      const after = new Map((await readRows(store)).map((r) => [String(r.table_name), r]));
+      assert.equal(after.get("orders")?.row_count, before.get("orders")?.row_count, "the row count the store had is kept");
+      assert.equal(after.get("orders")?.sample_statistics, before.get("orders")?.sample_statistics, "the statistics the store had are kept");
+      assert.equal(after.get("customers")?.row_count, 7, "the rest of the run completed");
+    });
+  });
+}
+
+test("hostile names in a v0 store migrate right: every row once, names and DDL exactly as stored", async (t) => {
+  const dir = tempDir(t);
+  const store = path.join(dir, "datus_db_hostile");
+  const rows = HOSTILE_NAMES.map((name) => {
+    const quoted = `"${name.replace(/"/g, '""')}"`;
+    return {
+      identifier: `shop.${name}`,
+      catalogName: "",
+      databaseName: "shop",
+      schemaName: "",
+      tableName: name,
+      tableType: "table" as const,
+      definition: `CREATE TABLE ${quoted} (id INT PRIMARY KEY, ${quoted} VARCHAR(20) COMMENT 'the ${name.replace(/'/g, "''")} column') COMMENT='${name.replace(/'/g, "''")}';`,
+    };
+  });
+  const { writeV0Store } = await import("../../src/store/v0-store.js");
+  await writeV0Store(store, rows);
+  const cfg = config(dir, "      type: duckdb\n      uri: unused.duckdb\n");
+  const run = await runCli(["migrate", "--config", cfg, "--db-path", store, "--dialect", "mysql"], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const migrated = await readRows(store);
+  assert.equal(migrated.length, rows.length);
+  const byId = new Map(migrated.map((r) => [String(r.identifier), r]));
+  for (const row of rows) {
+    const got = byId.get(row.identifier);
+    assert.ok(got, `${JSON.stringify(row.identifier)} kept its identifier`);
+    assert.equal(got.table_name, row.tableName);
+    assert.equal(got.definition, row.definition, "DDL byte for byte");
+    assert.equal(got.metadata_version, 1);
+  }
+});
