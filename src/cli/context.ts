@@ -139,13 +139,17 @@ export function namespaceDialect(ns: NamespaceConfig | undefined): Dialect {
   return ns ? ns.type : "unknown";
 }
 
-/** SIGINT/SIGTERM stop taking work; the command commits what is done and reports. A second signal exits at once. */
+/**
+ * SIGINT/SIGTERM stop taking work; the command commits what is done and reports. A second signal ends the
+ * process at once, whatever native code (a database query, LanceDB) is running: SIGKILL to itself, since a
+ * normal exit waits for native threads to wind down. Committed batches stay committed either way.
+ */
 export function interruptSignal(progress: Progress): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`\n${sig} again: exiting now; committed batches stay committed\n`);
-      process.exit(130);
+      process.kill(process.pid, "SIGKILL");
     }
     progress.warn(`${sig} received: finishing the batches in flight, committing them, then stopping (press again to exit at once)`);
     controller.abort();

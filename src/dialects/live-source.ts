@@ -53,6 +53,11 @@ export interface LiveSource {
    * and sampled_rows. Safe to call concurrently; callers cap the concurrency themselves.
    */
   tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /**
+   * Stops the statements running now and refuses new ones (a Ctrl-C or SIGTERM must not wait for a slow
+   * query): their calls reject soon after. Only `close()` is left to call.
+   */
+  interrupt(): void;
   /** Waits for calls in flight, then releases connections and files. Idempotent. */
   close(): Promise<void>;
 }

@@ -142,6 +142,8 @@ export async function runPipeline(
     const rows = await Promise.all(
       result.rows.map((row, i) =>
         statsLimit(async () => {
+          // interrupted: no new statements against the source; the row keeps what the store had
+          if (options.signal?.aborted) return keepStoredStatistics(row);
           for (let attempt = 1; ; attempt++) {
             try {
               return withStatistics(row, await stats.tableStatistics(sources[i], { sampleRows: options.sampleRows ?? 10_000 }));
@@ -150,6 +152,7 @@ export async function runPipeline(
                 await new Promise((r) => setTimeout(r, STATISTICS_BACKOFF_MS * 4 ** (attempt - 1)));
                 continue;
               }
+              if (options.signal?.aborted) return keepStoredStatistics(row);
               counts.statisticsFailures++;
               options.progress.warn(`statistics failed for ${row.identifier} after ${attempt} attempt(s): ${describeError(err)} (what the store had for it is kept)`);
               return keepStoredStatistics(row);

@@ -13,7 +13,7 @@ import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { readRows } from "../helpers/store-rows.js";
-import { runCli, tempDir, type CliResult } from "../helpers/env.js";
+import { CLI, runCli, tempDir, type CliResult } from "../helpers/env.js";
 
 /** Names that break naive quoting, string building and terminals. */
 export const HOSTILE_NAMES = [
@@ -202,6 +202,39 @@ for (const make of ENGINES) {
       assert.equal(after.get("orders")?.row_count, before.get("orders")?.row_count, "the row count the store had is kept");
       assert.equal(after.get("orders")?.sample_statistics, before.get("orders")?.sample_statistics, "the statistics the store had are kept");
       assert.equal(after.get("customers")?.row_count, 7, "the rest of the run completed");
+    });
+
+    test("Ctrl-C or SIGTERM during a slow statement ends the run within seconds, exit 130 with the report; a second Ctrl-C at once", async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const namespace = (await engine.create(t, dir, [{ name: "orders", column: "status", rows: 40 }])).replace("statement_timeout: 1", "statement_timeout: 600");
+      const cfg = config(dir, namespace);
+      await engine.makeSlow("orders");
+      for (const signals of [["SIGINT"], ["SIGTERM"], ["SIGINT", "SIGINT"]] as const) {
+        const child = spawn(process.execPath, [CLI, "bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir, env: { ...process.env, FASTEMBED_CACHE_PATH: dir } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (c, sig) => resolve([c, sig])));
+        // the slow view's statistics are running once the catalog was read and the rows are being enriched
+        for (let i = 0; i < 200 && !/importing/.test(stderr + stdout); i++) await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 1000));
+        const sent = Date.now();
+        for (const sig of signals) {
+          child.kill(sig);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const [code, sig] = await closed;
+        const seconds = (Date.now() - sent) / 1000;
+        assert.ok(seconds < 10, `${signals.join("+")}: ended ${seconds.toFixed(1)} s after the signal`);
+        if (signals.length === 1) {
+          assert.equal(code, 130, `${signals[0]}: exit 130\n${stderr}`);
+          assert.match(stdout, /LIVE IMPORT SUMMARY/, "the report is still printed");
+        } else {
+          assert.ok(code === 130 || sig === "SIGKILL", `a second Ctrl-C ends it (${code} ${sig})`);
+        }
+      }
     });
   });
 }

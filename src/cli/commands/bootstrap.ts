@@ -60,6 +60,8 @@ export const bootstrapCommand = {
       const signal = interruptSignal(ctx.progress);
       const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
       const live = await openLiveSource(ctx.namespace);
+      // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
+      signal.addEventListener("abort", () => live.interrupt(), { once: true });
       try {
         const outcome = await importLive({
           storePath: ctx.storePath,

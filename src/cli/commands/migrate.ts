@@ -118,6 +118,8 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const indexes = index ? { minRows: indexMinRows } : undefined;
   let live: LiveSource | undefined;
   if ((extractStatistics || importSchemas) && ctx.namespace) live = await openLiveSource(ctx.namespace);
+  // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
+  signal.addEventListener("abort", () => live?.interrupt(), { once: true });
   const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;

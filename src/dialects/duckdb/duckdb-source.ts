@@ -53,6 +53,8 @@ export async function openDuckDbNamespace(ns: LiveNamespace): Promise<DuckDbSour
 export class DuckDbSource implements LiveSource {
   readonly dialect = "duckdb" as const;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly running = new Set<DuckDBConnection>();
+  private interrupted = false;
   private closed = false;
 
   private constructor(
@@ -107,9 +109,11 @@ export class DuckDbSource implements LiveSource {
     if (this.closed) {
       throw new DatusError("source", `DuckDB source ${this.path} is already closed`, "this is a bug; please report it");
     }
+    if (this.interrupted) throw new DatusError("source", `DuckDB query on ${this.path} not started: the run was interrupted`, "re-run the command to finish");
     let timedOut = false;
     const run = (async () => {
       const conn = await this.instance.connect();
+      this.running.add(conn);
       // DuckDB has no statement_timeout setting: interrupt the connection's running query instead
       const timer = setTimeout(() => {
         timedOut = true;
@@ -119,6 +123,7 @@ export class DuckDbSource implements LiveSource {
         return await work(conn);
       } finally {
         clearTimeout(timer);
+        this.running.delete(conn);
         conn.closeSync();
       }
     })();
@@ -144,6 +149,12 @@ export class DuckDbSource implements LiveSource {
     } finally {
       this.inFlight.delete(run);
     }
+  }
+
+  /** See {@link LiveSource.interrupt}. */
+  interrupt(): void {
+    this.interrupted = true;
+    for (const conn of this.running) conn.interrupt();
   }
 
   /** See {@link LiveSource.close}. */
