@@ -286,7 +286,14 @@ export async function runPipeline(
     inFlight.add(p);
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     // one commit runs while workers keep enriching; past three commits' worth of rows, wait for it
-    if (bufferedRows >= writeRows && !writing) writing = flush().finally(() => (writing = undefined));
+    if (bufferedRows >= writeRows && !writing) {
+      // a commit that fails while nothing awaits it becomes the run's error, never an unhandled rejection
+      writing = flush()
+        .catch((err: unknown) => {
+          firstError ??= err;
+        })
+        .finally(() => (writing = undefined));
+    }
     while (writing && bufferedRows >= 3 * writeRows) await writing;
   }
   await Promise.all(inFlight);
