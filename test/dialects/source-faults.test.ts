@@ -7,13 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { readRows } from "../helpers/store-rows.js";
-import { CLI, runCli, tempDir, type CliResult } from "../helpers/env.js";
+import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
 
 /** Names that break naive quoting, string building and terminals. */
 export const HOSTILE_NAMES = [
@@ -113,21 +112,6 @@ function config(dir: string, namespace: string): string {
   return file;
 }
 
-/** Every file of a directory with a hash of its bytes (empty when it does not exist). */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!fs.existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"));
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 function assertActionable(run: CliResult, ...fragments: string[]): void {
   assert.match(run.stderr, /^error: /m, run.stderr);
   assert.match(run.stderr, /^hint: /m, run.stderr);
@@ -164,7 +148,7 @@ for (const make of ENGINES) {
       const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
       assert.equal(run.code, 1, run.stderr);
       assertActionable(run, "nowhere.duckdb");
-      assert.deepEqual(snapshot(stores), new Map(), "no store was created");
+      assert.deepEqual(fileHashes(stores), new Map(), "no store was created");
     });
 
     test("a database held by a writer: error and hint, the store untouched", async (t) => {
@@ -172,7 +156,7 @@ for (const make of ENGINES) {
       const dir = tempDir(t);
       const cfg = config(dir, await engine.create(t, dir, [{ name: "orders", column: "status", rows: 10 }]));
       assert.equal((await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir })).code, 0);
-      const before = snapshot(path.join(dir, "stores"));
+      const before = fileHashes(path.join(dir, "stores"));
       const release = await engine.lock();
       try {
         const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
@@ -181,7 +165,7 @@ for (const make of ENGINES) {
       } finally {
         await release();
       }
-      assert.deepEqual(snapshot(path.join(dir, "stores")), before, "the store is as it was");
+      assert.deepEqual(fileHashes(path.join(dir, "stores")), before, "the store is as it was");
     });
 
     test("a statement slower than statement_timeout is stopped, retried, reported, and the stored figures kept", async (t) => {

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +19,7 @@ import { hashedTextEmbedding } from "../../src/embed/hashed-embedding.js";
 import type { SourceTable } from "../../src/model.js";
 import { v0RowsToArrow } from "../../src/store/arrow-rows.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
-import { CLI, type CliResult, reportLine, runCli as runCliIn, tempDir } from "../helpers/env.js";
+import { CLI, type CliResult, fileHashes, reportLine, runCli as runCliIn, tempDir } from "../helpers/env.js";
 import { writeMiniLmStandIn } from "../helpers/stand-in-model.js";
 import { readRows } from "../helpers/store-rows.js";
 import type { TinyBert } from "../helpers/tiny-bert.js";
@@ -30,20 +29,6 @@ const outside = fs.mkdtempSync(path.join(os.tmpdir(), "datus-schema-cwd-"));
 process.on("exit", () => fs.rmSync(outside, { recursive: true, force: true }));
 function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return runCliIn(args, { cwd: outside, env: options.env });
-}
-
-/** Every file under `dir` with a hash of its bytes: "byte for byte unchanged" made checkable. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"));
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 function norm(v: readonly number[]): number {
@@ -102,7 +87,7 @@ test("no model files anywhere: exit 2 naming every path searched, the store byte
   const dir = tempDir(t);
   const store = path.join(dir, "datus_db_x");
   await writeV0Store(store, syntheticCatalog(20));
-  const before = snapshot(store);
+  const before = fileHashes(store);
   const empty = path.join(dir, "empty");
   fs.mkdirSync(empty);
   const home = path.join(dir, "home");
@@ -114,7 +99,7 @@ test("no model files anywhere: exit 2 naming every path searched, the store byte
   }
   assert.match(run.stderr, /hint: .*huggingface-cli download qdrant\/all-MiniLM-L6-v2-onnx/);
   assert.match(run.stderr, /--keep-vectors/);
-  assert.deepEqual(snapshot(store), before, "nothing in the store changed");
+  assert.deepEqual(fileHashes(store), before, "nothing in the store changed");
   assert.equal(fs.readdirSync(dir).filter((n) => n.includes("backup")).length, 0, "no backup was taken either");
 });
 
@@ -249,12 +234,12 @@ test("the store's own dimension is kept: a 768-d store never comes out 384-d", a
   // the default model is 384-d: a mismatch, refused before anything changes
   const refused = path.join(dir, "datus_db_refused");
   await pythonV0Store(refused, rows, 768);
-  const before = snapshot(refused);
+  const before = fileHashes(refused);
   const run = await runCli(["migrate", "--db-path", refused], { env });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /768 dimensions, agent.storage.database.dim_size is 384/);
   assert.match(run.stderr, /--force/);
-  assert.deepEqual(snapshot(refused), before);
+  assert.deepEqual(fileHashes(refused), before);
 
   // a config naming a 768-d model keeps 768
   const matching = path.join(dir, "datus_db_768");
@@ -287,11 +272,11 @@ test("datus_db.cfg naming another model is refused (exit 2), --force re-embeds a
   const store = path.join(dir, "datus_db_x");
   await writeV0Store(store, syntheticCatalog(10));
   fs.writeFileSync(path.join(store, "datus_db.cfg"), "[database]\nregistry_name = fastembed\nmodel_name = BAAI/bge-small-en-v1.5\ndim_size = 384\n\n");
-  const before = snapshot(store);
+  const before = fileHashes(store);
   const run = await runCli(["migrate", "--db-path", store], { env });
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, /datus_db.cfg says fastembed BAAI\/bge-small-en-v1.5/);
-  assert.deepEqual(snapshot(store), before);
+  assert.deepEqual(fileHashes(store), before);
   const forced = await runCli(["migrate", "--db-path", store, "--force"], { env });
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(fs.readFileSync(path.join(store, "datus_db.cfg"), "utf8"), /^\[database\]\nregistry_name = sentence-transformers\nmodel_name = all-MiniLM-L6-v2\ndim_size = 384\n/);

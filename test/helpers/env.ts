@@ -1,5 +1,6 @@
 /** Shared test plumbing: temp dirs, the built CLI, paths to the shared corpus. */
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,4 +48,19 @@ export function reportLine(stdout: string, label: string): [number, number] {
   const m = new RegExp(`^\\s*${label}:\\s+(\\d+)/(\\d+) \\(`, "m").exec(stdout);
   if (!m) throw new Error(`no "${label}:" line in:\n${stdout}`);
   return [Number(m[1]), Number(m[2])];
+}
+
+/** Every file under `dir` with a hash of its bytes (empty when `dir` does not exist): "byte for byte unchanged" made checkable. */
+export function fileHashes(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!fs.existsSync(dir)) return out;
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p), crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"));
+    }
+  };
+  walk(dir);
+  return out;
 }
