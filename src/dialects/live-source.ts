@@ -77,11 +77,16 @@ export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
       const { openDuckDbNamespace } = await import("./duckdb/duckdb-source.js");
       return openDuckDbNamespace(ns);
     }
+    case "postgresql":
+    case "postgres": {
+      const { openPostgresNamespace } = await import("./postgresql/postgresql-source.js");
+      return openPostgresNamespace(ns);
+    }
     default:
       throw new DatusError(
         "source",
         `live database type ${ns.type} is not supported yet`,
-        "only type duckdb can be read live for now; run migrate without --import-schemas and " +
+        "types duckdb and postgresql can be read live for now; run migrate without --import-schemas and " +
           "--extract-statistics to upgrade the store from its DDL alone",
       );
   }

@@ -7,10 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
+import { postgresNamespace } from "../helpers/engines.js";
 import { readRows } from "../helpers/store-rows.js";
 import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
 
@@ -45,8 +48,10 @@ interface EngineUnderTest {
   makeSlow(table: string): Promise<void>;
   /** The namespace's YAML body pointing at a database that is not there. */
   missing(dir: string): string;
-  /** Hold the database the way a competing writer would; returns the release. */
-  lock(): Promise<() => Promise<void>>;
+  /** Hold the database the way a competing writer would, when the engine has such a thing; returns the release. */
+  readonly lock?: () => Promise<() => Promise<void>>;
+  /** A namespace whose credentials the server refuses, when the engine has credentials. */
+  readonly badCredentials?: (dir: string) => string;
 }
 
 function duckdbEngine(): EngineUnderTest {
@@ -85,7 +90,9 @@ function duckdbEngine(): EngineUnderTest {
     missing: (dir) => `      type: duckdb\n      uri: ${path.join(dir, "nowhere.duckdb")}\n`,
     async lock() {
       // another process opening the file for writing, as a loader or a notebook would
-      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
+import { postgresNamespace } from "../helpers/engines.js"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
         cwd: path.dirname(new URL(import.meta.url).pathname),
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -101,7 +108,54 @@ function duckdbEngine(): EngineUnderTest {
   };
 }
 
-const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine];
+function postgresEngine(): EngineUnderTest {
+  const admin = () => new pg.Client({ host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres", password: process.env.PGPASSWORD, database: process.env.PGDATABASE ?? "test" });
+  let database = "";
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const run = async <T>(work: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ host: process.env.PGHOST ?? "127.0.0.1", port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? "postgres", password: process.env.PGPASSWORD, database });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: "postgresql",
+    async create(t, _dir, tables) {
+      database = `datus_faults_${crypto.randomBytes(5).toString("hex")}`;
+      const a = admin();
+      await a.connect();
+      await a.query(`CREATE DATABASE ${database}`);
+      await a.end();
+      t.after(async () => {
+        const b = admin();
+        await b.connect();
+        await b.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await b.end();
+      });
+      await run(async (c) => {
+        for (const table of tables) {
+          await c.query(`CREATE TABLE ${q(table.name)} (id INTEGER PRIMARY KEY, ${q(table.column)} VARCHAR(40))`);
+          await c.query(`COMMENT ON TABLE ${q(table.name)} IS 'hostile ''${table.name.replace(/'/g, "''")}'' table'`);
+          await c.query(`INSERT INTO ${q(table.name)} SELECT g, 'v' || (g % 3) FROM generate_series(0, ${table.rows - 1}) g`);
+        }
+      });
+      return postgresNamespace(database, { max_connections: 2, statement_timeout: 1, schema: "public" });
+    },
+    count: (table) => run(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(table)}`)).rows[0].n)),
+    makeSlow: (table) =>
+      run(async (c) => {
+        await c.query(`DROP TABLE ${q(table)}`);
+        await c.query(`CREATE VIEW ${q(table)} AS SELECT g AS id, 'v'::text AS c FROM generate_series(1, 3) g, pg_sleep(600)`);
+      }),
+    missing: () => postgresNamespace("datus_no_such_database"),
+    badCredentials: () => postgresNamespace("test", { username: "datus_no_such_user" }),
+  };
+}
+
+const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine];
 
 function config(dir: string, namespace: string): string {
   const file = path.join(dir, "agent.yml");
@@ -147,17 +201,27 @@ for (const make of ENGINES) {
       const stores = path.join(dir, "stores");
       const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
       assert.equal(run.code, 1, run.stderr);
-      assertActionable(run, "nowhere.duckdb");
+      assertActionable(run, engine.name === "duckdb" ? "nowhere.duckdb" : "datus_no_such_database");
       assert.deepEqual(fileHashes(stores), new Map(), "no store was created");
     });
 
-    test("a database held by a writer: error and hint, the store untouched", async (t) => {
+    test("credentials the server refuses: error and hint naming the user, nothing else said", { skip: make().badCredentials === undefined && "this engine has no credentials" }, async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const cfg = config(dir, engine.badCredentials!(dir));
+      const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      assert.equal(run.code, 1, run.stderr);
+      assertActionable(run, "datus_no_such_user", "username");
+      assert.deepEqual(fileHashes(path.join(dir, "stores")), new Map());
+    });
+
+    test("a database held by a writer: error and hint, the store untouched", { skip: make().lock === undefined && "this engine has no exclusive writer" }, async (t) => {
       const engine = make();
       const dir = tempDir(t);
       const cfg = config(dir, await engine.create(t, dir, [{ name: "orders", column: "status", rows: 10 }]));
       assert.equal((await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir })).code, 0);
       const before = fileHashes(path.join(dir, "stores"));
-      const release = await engine.lock();
+      const release = await engine.lock!();
       try {
         const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
         assert.equal(run.code, 1, run.stderr);

@@ -709,3 +709,44 @@ export function summaryLine(file: string, engine: Engine, c: Comparison, load: L
     `${c.uniqueKeys} unique keys, ${fks}, ${c.comments} comments compared (${load.run} statements run, ${load.skipped} skipped)`
   );
 }
+
+/**
+ * A fresh PostgreSQL database for the duration of `work` (created, given to `work`, dropped after), with
+ * `statements` run in it first. For tests that point the tool itself at a live database.
+ */
+export async function withPostgresDatabase<T>(statements: readonly string[], work: (database: string, client: pg.Client) => Promise<T>): Promise<T> {
+  const database = freshName();
+  const admin = new pg.Client(pgConfig(process.env.PGDATABASE ?? "test"));
+  await reach("PostgreSQL", "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE", () => admin.connect());
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+    try {
+      const client = new pg.Client(pgConfig(database));
+      await client.connect();
+      try {
+        await runAll(statements, (s) => client.query(s), database);
+        return await work(database, client);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** How the tests reach the machine's PostgreSQL, as namespace YAML lines (indented for agent.namespace.<name>). */
+export function postgresNamespace(database: string, extra: Readonly<Record<string, string | number>> = {}): string {
+  const fields: Record<string, string | number> = {
+    type: "postgresql",
+    host: process.env.PGHOST ?? "127.0.0.1",
+    port: Number(process.env.PGPORT ?? 5432),
+    username: process.env.PGUSER ?? "postgres",
+    ...(process.env.PGPASSWORD ? { password: process.env.PGPASSWORD } : {}),
+    database,
+    ...extra,
+  };
+  return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
+}
