@@ -185,7 +185,7 @@ const PG_RELATIONS = `
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'f', 'v', 'm')`;
 
-async function readPostgresCatalog(client: pg.Client): Promise<Catalog> {
+export async function readPostgresCatalog(client: pg.Client): Promise<Catalog> {
   const relations = await client.query<{ name: string; kind: string; comment: string }>(PG_RELATIONS);
   const columns = await client.query<{ t: string; name: string; type: string; notnull: boolean; comment: string }>(`
     WITH rel AS (${PG_RELATIONS})
