@@ -82,11 +82,16 @@ export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
       const { openPostgresNamespace } = await import("./postgresql/postgresql-source.js");
       return openPostgresNamespace(ns);
     }
+    case "mysql":
+    case "mariadb": {
+      const { openMySqlNamespace } = await import("./mysql/mysql-source.js");
+      return openMySqlNamespace(ns);
+    }
     default:
       throw new DatusError(
         "source",
         `live database type ${ns.type} is not supported yet`,
-        "types duckdb and postgresql can be read live for now; run migrate without --import-schemas and " +
+        "types duckdb, postgresql, mysql and mariadb can be read live for now; run migrate without --import-schemas and " +
           "--extract-statistics to upgrade the store from its DDL alone",
       );
   }

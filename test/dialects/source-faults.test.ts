@@ -12,8 +12,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
+import mysql from "mysql2/promise";
 import pg from "pg";
-import { postgresNamespace } from "../helpers/engines.js";
+import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
 import { readRows } from "../helpers/store-rows.js";
 import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
 
@@ -91,8 +92,9 @@ function duckdbEngine(): EngineUnderTest {
     async lock() {
       // another process opening the file for writing, as a loader or a notebook would
       const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api";
+import mysql from "mysql2/promise";
 import pg from "pg";
-import { postgresNamespace } from "../helpers/engines.js"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
+import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
         cwd: path.dirname(new URL(import.meta.url).pathname),
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -155,7 +157,45 @@ function postgresEngine(): EngineUnderTest {
   };
 }
 
-const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine];
+function mariadbEngine(): EngineUnderTest {
+  let database = "";
+  const q = (name: string) => `\`${name.replace(/`/g, "``")}\``;
+  const connect = () => mysql.createConnection({ host: process.env.MYSQL_HOST ?? "127.0.0.1", port: Number(process.env.MYSQL_PORT ?? 3306), user: process.env.MYSQL_USER ?? "root", password: process.env.MYSQL_PASSWORD ?? "" });
+  const run = async <T>(work: (c: mysql.Connection) => Promise<T>, use = true): Promise<T> => {
+    const conn = await connect();
+    try {
+      if (use) await conn.query(`USE ${q(database)}`);
+      return await work(conn);
+    } finally {
+      await conn.end();
+    }
+  };
+  return {
+    name: "mariadb",
+    async create(t, _dir, tables) {
+      database = `datus_faults_${crypto.randomBytes(5).toString("hex")}`;
+      await run((c) => c.query(`CREATE DATABASE ${q(database)} CHARACTER SET utf8mb4`), false);
+      t.after(() => run((c) => c.query(`DROP DATABASE IF EXISTS ${q(database)}`), false));
+      await run(async (c) => {
+        for (const table of tables) {
+          await c.query(`CREATE TABLE ${q(table.name)} (id INT PRIMARY KEY, ${q(table.column)} VARCHAR(40)) COMMENT = ?`, [`hostile '${table.name}' table`]);
+          await c.query(`INSERT INTO ${q(table.name)} SELECT seq, CONCAT('v', seq % 3) FROM seq_0_to_${table.rows - 1}`);
+        }
+      });
+      return mariadbNamespace(database, { max_connections: 2, statement_timeout: 1 });
+    },
+    count: (table) => run(async (c) => Number(((await c.query(`SELECT count(*) AS n FROM ${q(table)}`))[0] as { n: number }[])[0].n)),
+    makeSlow: (table) =>
+      run(async (c) => {
+        await c.query(`DROP TABLE ${q(table)}`);
+        await c.query(`CREATE VIEW ${q(table)} AS SELECT seq AS id, SLEEP(600) AS c FROM seq_1_to_3`);
+      }),
+    missing: () => mariadbNamespace("datus_no_such_database"),
+    badCredentials: () => mariadbNamespace("test", { username: "datus_no_such_user" }),
+  };
+}
+
+const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine, mariadbEngine];
 
 function config(dir: string, namespace: string): string {
   const file = path.join(dir, "agent.yml");

@@ -750,3 +750,41 @@ export function postgresNamespace(database: string, extra: Readonly<Record<strin
   };
   return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
 }
+
+/** A fresh MariaDB database for the duration of `work`, with `statements` run in it first (dropped after). */
+export async function withMariaDbDatabase<T>(
+  statements: readonly string[],
+  work: (database: string, conn: mysql.Connection) => Promise<T>,
+  rewrite?: (statement: string, database: string) => string,
+): Promise<T> {
+  const database = freshName();
+  const conn = await reach("MariaDB", "MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD", () => mysql.createConnection(mysqlConfig()));
+  try {
+    await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+    try {
+      await conn.query(`USE \`${database}\``);
+      await runAll(statements, (s) => conn.query(rewrite ? rewrite(s, database) : s), database);
+      return await work(database, conn);
+    } finally {
+      await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    }
+  } finally {
+    await conn.end();
+  }
+}
+
+/** How the tests reach the machine's MariaDB, as namespace YAML lines (indented for agent.namespace.<name>). */
+export function mariadbNamespace(database: string, extra: Readonly<Record<string, string | number>> = {}): string {
+  const fields: Record<string, string | number> = {
+    type: "mariadb",
+    host: process.env.MYSQL_HOST ?? "127.0.0.1",
+    port: Number(process.env.MYSQL_PORT ?? 3306),
+    username: process.env.MYSQL_USER ?? "root",
+    ...(process.env.MYSQL_PASSWORD ? { password: process.env.MYSQL_PASSWORD } : {}),
+    database,
+    ...extra,
+  };
+  return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
+}
+
+export { readMariaDbCatalog };

@@ -1,0 +1,143 @@
+/**
+ * A MySQL or MariaDB database opened for reading metadata as a {@link LiveSource}: one mysql2 pool of at
+ * most `max_connections` connections, every session READ ONLY with a statement timeout (MariaDB's
+ * max_statement_time, MySQL's max_execution_time), so nothing this tool sends can change the database.
+ */
+import mysql from "mysql2/promise";
+import { DatusError, describeError } from "../../errors.js";
+import type { SourceTable, TableStatistics } from "../../model.js";
+import type { LiveNamespace, LiveSource, LiveSourceOptions, LiveTable, StatisticsOptions } from "../live-source.js";
+import { introspectCatalog } from "./mysql-introspection.js";
+import { readTableStatistics } from "./mysql-statistics.js";
+
+interface MySqlError {
+  readonly code?: string;
+  readonly errno?: number;
+  readonly message?: string;
+}
+
+function sourceError(err: unknown, where: string, ns: LiveNamespace): DatusError {
+  if (err instanceof DatusError) return err;
+  const e = err as MySqlError;
+  const code = e.code ?? "";
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT") {
+    return new DatusError("source", `cannot reach the database at ${where}: ${describeError(err)}`, "is the server running? check agent.namespace.<name>.host and .port", { cause: err });
+  }
+  if (e.errno === 1045 || e.errno === 1044 || e.errno === 1698 || code.startsWith("ER_ACCESS_DENIED") || (e as { sqlState?: string }).sqlState === "28000") {
+    return new DatusError("source", `the server at ${where} refused user ${ns.username ?? "(default)"}: access denied`, "check agent.namespace.<name>.username and .password (is its ${VAR} set?)", { cause: err });
+  }
+  if (e.errno === 1049) return new DatusError("source", `the server at ${where} has no database ${ns.database ?? ""}`, "check agent.namespace.<name>.database or --database", { cause: err });
+  if (e.errno === 1969 || e.errno === 3024 || e.errno === 1317) {
+    return new DatusError("source", `query at ${where} was stopped: ${describeError(err)} (statement_timeout or an interruption)`, "a slow view or a very large table: raise agent.namespace.<name>.statement_timeout", { cause: err });
+  }
+  if (code === "PROTOCOL_CONNECTION_LOST" || code === "ECONNRESET" || e.errno === 1927 || e.errno === 2013) {
+    return new DatusError("source", `the connection at ${where} was closed by the server: ${describeError(err)}`, "the server restarted or ended the session; the table is retried, re-run the command if it stays failed", { cause: err });
+  }
+  return new DatusError("source", `database at ${where}: ${describeError(err)}`, "check the namespace's database and that the user may read information_schema", { cause: err });
+}
+
+export class MySqlSource implements LiveSource {
+  readonly dialect: "mysql" | "mariadb";
+  private readonly active = new Map<number, mysql.PoolConnection>();
+  private interrupted = false;
+  private closed = false;
+
+  private constructor(
+    private readonly ns: LiveNamespace,
+    private readonly pool: mysql.Pool,
+    private readonly where: string,
+    private readonly mariadb: boolean,
+  ) {
+    this.dialect = mariadb ? "mariadb" : "mysql";
+  }
+
+  static async open(ns: LiveNamespace): Promise<MySqlSource> {
+    const where = `${ns.host ?? "localhost"}:${ns.port ?? 3306}/${ns.database ?? ""}`;
+    const pool = mysql.createPool({
+      host: ns.host ?? "localhost",
+      port: ns.port ?? 3306,
+      user: ns.username,
+      password: ns.password,
+      database: ns.database,
+      connectionLimit: Math.max(1, ns.maxConnections ?? 4),
+      connectTimeout: 15_000,
+      // DECIMAL and BIGINT as text: no precision is lost before it is read as a number
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+    });
+    let mariadb = false;
+    try {
+      const conn = await pool.getConnection();
+      try {
+        const [version] = await conn.query("SELECT VERSION() AS v");
+        mariadb = /mariadb/i.test(String((version as { v: unknown }[])[0]?.v ?? ""));
+      } finally {
+        conn.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw sourceError(err, where, ns);
+    }
+    return new MySqlSource(ns, pool, where, mariadb);
+  }
+
+  private async withConnection<T>(work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new DatusError("source", `the source ${this.where} is already closed`, "this is a bug; please report it");
+    if (this.interrupted) throw new DatusError("source", `query at ${this.where} not started: the run was interrupted`, "re-run the command to finish");
+    let conn: mysql.PoolConnection | undefined;
+    try {
+      conn = await this.pool.getConnection();
+      // every call's session: read only, and no statement longer than the timeout
+      await conn.query("SET SESSION TRANSACTION READ ONLY");
+      await conn.query(this.mariadb ? `SET SESSION max_statement_time = ${this.ns.statementTimeoutSeconds ?? 120}` : `SET SESSION max_execution_time = ${(this.ns.statementTimeoutSeconds ?? 120) * 1000}`);
+      this.active.set(conn.threadId, conn);
+      return await work(conn);
+    } catch (err) {
+      throw sourceError(err, this.where, this.ns);
+    } finally {
+      if (conn) {
+        this.active.delete(conn.threadId);
+        conn.release();
+      }
+    }
+  }
+
+  async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
+    const database = options.database ?? this.ns.database;
+    if (!database) throw new DatusError("config", "a mysql namespace needs a database to read", "set agent.namespace.<name>.database, or pass --database");
+    return this.withConnection(async (conn) => {
+      const [found] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [database]);
+      if ((found as unknown[]).length === 0) throw new DatusError("source", `the server at ${this.where} has no database ${database}`, "check agent.namespace.<name>.database or --database");
+      return introspectCatalog(conn, database, this.mariadb);
+    });
+  }
+
+  async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
+    return this.withConnection((conn) => readTableStatistics(conn, table, options.sampleRows));
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    const ids = [...this.active.keys()];
+    if (ids.length === 0) return;
+    // KILL QUERY goes through a connection of its own; failures only mean the queries end by themselves
+    void mysql
+      .createConnection({ host: this.ns.host ?? "localhost", port: this.ns.port ?? 3306, user: this.ns.username, password: this.ns.password })
+      .then(async (conn) => {
+        for (const id of ids) await conn.query(`KILL QUERY ${Number(id)}`).catch(() => undefined);
+        await conn.end();
+      })
+      .catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+export function openMySqlNamespace(ns: LiveNamespace): Promise<MySqlSource> {
+  return MySqlSource.open(ns);
+}
