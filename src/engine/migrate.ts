@@ -17,7 +17,8 @@ import { sourceTablesOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
 import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
-import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
+import { waitForStep } from "../store/store-lock.js";
 import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
 import { staleVectors } from "../store/vector-state.js";
@@ -29,7 +30,7 @@ import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
-import { finishReshape, legacyReshape, startReshape, waitFor } from "./reshape.js";
+import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -211,11 +212,9 @@ export async function recordBeforeFirstWrite(
     if (state.phase !== "done") options.progress.log(`resuming the migration started ${state.startedAt}`, { backup: state.backupPath ?? "none" });
     return state.phase === "done" ? { ...state, phase: "migrating", updatedAt: new Date().toISOString() } : state;
   }
-  const release = tryLock(store.path, "record");
-  if (!release) {
-    // another shard is recording; wait for its record
-    return await waitFor(() => readState(store.path), "another process to record the pre-migration state");
-  }
+  // shards start together: one records (and backs up), the others wait for its record, or take over if it died
+  const step = await waitForStep(store.path, "record", () => readState(store.path), "recording the pre-migration state", options.progress);
+  if ("value" in step) return step.value;
   try {
     const again = readState(store.path);
     if (again) return again;
@@ -246,7 +245,7 @@ export async function recordBeforeFirstWrite(
     writeState(store.path, recorded);
     return recorded;
   } finally {
-    release();
+    step.lock.release();
   }
 }
 

@@ -7,10 +7,10 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { Table as ArrowTable } from "apache-arrow";
-import { DatusError } from "../errors.js";
 import { V1_COLUMNS } from "../model.js";
 import { asV1Batch } from "../store/arrow-rows.js";
-import { type MigrationState, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { type MigrationState, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
+import { waitForStep } from "../store/store-lock.js";
 import { scanBatches, type SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import type { Progress } from "./progress.js";
@@ -22,17 +22,6 @@ export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord
   return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {} };
 }
 
-/** Poll `probe` until it gives a value (another process finishing a step), for at most `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new DatusError("failed", `gave up waiting for ${what}`, "check for a stuck datus-schema process on this store");
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Start a rebuild: record it (phase `converting`) and run it. */
 export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
   const converting: MigrationState = { ...state, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
@@ -42,12 +31,13 @@ export async function startReshape(store: SchemaStore, state: MigrationState, re
 
 /** Run the recorded rebuild (again, after an interruption); returns the state with phase `migrating`. */
 export async function finishReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
-  const release = tryLock(store.path, "convert");
-  if (!release) {
-    progress.log("waiting for another process to rebuild the table");
-    await waitFor(() => (readState(store.path)?.phase === "converting" ? undefined : true), "the table rebuild");
-    return readState(store.path) ?? state;
-  }
+  // another shard may be rebuilding: wait for it, or take the rebuild over if that shard is gone
+  const finished = () => {
+    const current = readState(store.path);
+    return current?.phase === "converting" ? undefined : { current };
+  };
+  const step = await waitForStep(store.path, "convert", finished, "rebuilding the table", progress);
+  if ("value" in step) return step.value.current ?? state;
   try {
     const current = readState(store.path);
     if (current && current.phase !== "converting") return current;
@@ -56,7 +46,7 @@ export async function finishReshape(store: SchemaStore, state: MigrationState, r
     writeState(store.path, done);
     return done;
   } finally {
-    release();
+    step.lock.release();
   }
 }
 

@@ -4,18 +4,21 @@
  * `<store>.backup_v0_*` directory. Says which it used.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { DatusError } from "../errors.js";
 import { latestBackup } from "../store/backup.js";
 import { restoreDatusCfg } from "../store/datus-cfg.js";
 import { PRE_MIGRATION_TAG, readState, stateDir } from "../store/migration-state.js";
 import { SchemaStore } from "../store/schema-store.js";
+import { LOCK_DIR, lockDir, type StoreLock } from "../store/store-lock.js";
 
 export interface RollbackOutcome {
   readonly method: "version" | "backup";
   readonly message: string;
 }
 
-export async function rollback(storePath: string): Promise<RollbackOutcome> {
+/** Roll `storePath` back; `lock` is the store lock this process holds (it moves away with a replaced directory). */
+export async function rollback(storePath: string, lock?: StoreLock): Promise<RollbackOutcome> {
   const state = readState(storePath);
   if (state) {
     const store = await SchemaStore.open(storePath, { create: false });
@@ -27,8 +30,8 @@ export async function rollback(storePath: string): Promise<RollbackOutcome> {
     const tags = await table.tags();
     if (PRE_MIGRATION_TAG in (await tags.list())) await tags.delete(PRE_MIGRATION_TAG);
     if (state.datusCfgBefore !== undefined) restoreDatusCfg(storePath, state.datusCfgBefore);
-    // the bookkeeping belongs to the undone migration; the next migrate starts afresh
-    fs.rmSync(stateDir(storePath), { recursive: true, force: true });
+    // the bookkeeping belongs to the undone migration; the next migrate starts afresh (the lock stays: we hold it)
+    for (const name of fs.readdirSync(stateDir(storePath))) if (name !== LOCK_DIR) fs.rmSync(path.join(stateDir(storePath), name), { recursive: true, force: true });
     return {
       method: "version",
       message:
@@ -45,9 +48,15 @@ export async function rollback(storePath: string): Promise<RollbackOutcome> {
       "check --namespace / --db-path",
     );
   }
+  // copy beside the store, then swap: the lock this process holds moves away with the old directory
+  const restoring = `${storePath}.restoring_${Date.now()}`;
+  const backupLocks = path.resolve(lockDir(backup));
+  await fs.promises.cp(backup, restoring, { recursive: true, filter: (src) => path.resolve(src) !== backupLocks });
   const aside = `${storePath}.before_rollback_${Date.now()}`;
+  lock?.detach();
   if (fs.existsSync(storePath)) fs.renameSync(storePath, aside);
-  await fs.promises.cp(backup, storePath, { recursive: true });
+  fs.renameSync(restoring, storePath);
+  if (lock) fs.rmSync(path.join(lockDir(aside), path.basename(lock.file)), { force: true });
   return {
     method: "backup",
     message: `restored ${storePath} from the backup directory ${backup}` + (fs.existsSync(aside) ? `; the store as it was is kept at ${aside}` : ""),

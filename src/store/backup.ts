@@ -3,17 +3,19 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { lockDir } from "./store-lock.js";
 
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** Copy the whole store directory; returns the backup's path. Never overwrites an existing backup. */
+/** Copy the whole store directory (but its locks); returns the backup's path. Never overwrites an existing backup. */
 export async function backupStore(storePath: string, now = new Date()): Promise<string> {
   let target = `${storePath}.backup_v0_${stamp(now)}`;
   for (let n = 1; fs.existsSync(target); n++) target = `${storePath}.backup_v0_${stamp(now)}_${n}`;
-  await fs.promises.cp(storePath, target, { recursive: true, errorOnExist: true, force: false });
+  const locks = path.resolve(lockDir(storePath));
+  await fs.promises.cp(storePath, target, { recursive: true, errorOnExist: true, force: false, filter: (src) => path.resolve(src) !== locks });
   return target;
 }
 

@@ -68,35 +68,6 @@ export function writeState(storePath: string, state: MigrationState): void {
   fs.renameSync(tmp, file);
 }
 
-/**
- * A lock held by one process on this machine (O_EXCL create). A lock whose owner is gone is taken over.
- * Returns a release function, or undefined when another live process holds it.
- */
-export function tryLock(storePath: string, name: string): (() => void) | undefined {
-  fs.mkdirSync(stateDir(storePath), { recursive: true });
-  const file = path.join(stateDir(storePath), `${name}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(file, { force: true });
-    } catch {
-      const owner = Number(fs.readFileSync(file, "utf8"));
-      if (Number.isFinite(owner) && owner > 0 && isAlive(owner)) return undefined;
-      fs.rmSync(file, { force: true });
-    }
-  }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Tables whose embedding failed (left pending or stale), with why; the latest line per identifier wins. */
 export function embeddingFailureFile(storePath: string, writer: string): string {
   return path.join(stateDir(storePath), `embedding-failures.${writer}.jsonl`);

@@ -6,6 +6,7 @@ import { usageError } from "../../errors.js";
 import { importLive } from "../../engine/import-live.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { resolveEmbedding } from "../embedding-setup.js";
+import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import {
   boolOption,
   type CommonArgs,
@@ -60,7 +61,9 @@ export const bootstrapCommand = {
       const signal = interruptSignal(ctx.progress);
       const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
       const live = await openLiveSource(ctx.namespace);
+      let lock: StoreLock | undefined;
       try {
+        lock = lockStore(ctx.storePath, { command: "bootstrap", create: true, progress: ctx.progress });
         const outcome = await importLive({
           storePath: ctx.storePath,
           live,
@@ -83,6 +86,7 @@ export const bootstrapCommand = {
         await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
         return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount);
       } finally {
+        lock?.release();
         await live.close();
       }
     }),

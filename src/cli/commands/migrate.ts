@@ -5,6 +5,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { selectModel } from "../../config/load-config.js";
 import { LlmDdlParser } from "../../llm/llm-ddl-parser.js";
 import { stateDir } from "../../store/migration-state.js";
+import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive, type ImportOutcome } from "../../engine/import-live.js";
@@ -121,7 +122,11 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
+  // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
+  const command = shard ? `migrate --shard ${shard.index}/${shard.count}` : importSchemas ? "migrate --import-schemas" : "migrate";
+  let lock: StoreLock | undefined;
   try {
+    if (!dryRun) lock = lockStore(ctx.storePath, { command, shard: shard !== undefined, create: importSchemas, progress: ctx.progress });
     if (!importOnly) {
       migrated = await migrate({
         storePath: ctx.storePath,
@@ -168,6 +173,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
       ctx.progress.log(`dry run: would import ${(await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema })).length} tables from the live database${clear ? " after clearing the table" : ""}`);
     }
   } finally {
+    lock?.release();
     await live?.close();
     await llm?.close();
   }
