@@ -165,7 +165,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       pending: summary.shape === "v0" || summary.dim !== dim,
       metadata,
     };
-    recorded = await startReshape(store, recorded, record, progress);
+    // shards: another one may rebuild the table between our look at it and our turn to
+    recorded = await startReshape(store, recorded, record, progress, summary.version);
   }
   const table = await store.schemaTable();
   const filter = options.force ? undefined : PENDING_FILTER;

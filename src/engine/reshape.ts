@@ -10,9 +10,9 @@ import { Table as ArrowTable } from "apache-arrow";
 import { V1_COLUMNS } from "../model.js";
 import { asV1Batch } from "../store/arrow-rows.js";
 import { type MigrationState, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
-import { waitForStep } from "../store/store-lock.js";
+import { lockStep, waitForStep } from "../store/store-lock.js";
 import { scanBatches, type SchemaStore } from "../store/schema-store.js";
-import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { SCHEMA_TABLE, schemaShape, v1Schema, vectorDimension } from "../store/schemas.js";
 import type { Progress } from "./progress.js";
 
 const CHUNK_ROWS = 16_384;
@@ -22,11 +22,26 @@ export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord
   return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {} };
 }
 
-/** Start a rebuild: record it (phase `converting`) and run it. */
-export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
-  const converting: MigrationState = { ...state, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
-  writeState(store.path, converting);
-  return finishReshape(store, converting, record, progress);
+/**
+ * Start a rebuild: record it (phase `converting`) and run it. Shards decide to rebuild from the table
+ * version they read (`seenVersion`) before they take the step, so the decision is checked again under it:
+ * when the table has changed since and already has the shape, dimension and metadata this rebuild would
+ * give it, another shard did the rebuild, and redoing it would turn that shard's migrated rows back into
+ * pending ones.
+ */
+export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress, seenVersion?: number): Promise<MigrationState> {
+  const lock = await lockStep(store.path, "convert", "rebuilding the table", progress);
+  try {
+    const current = readState(store.path) ?? state;
+    // a rebuild recorded by a process that died before finishing it
+    if (current.phase === "converting") return await rebuildRecorded(store, current, current.reshape ?? record, progress);
+    if (seenVersion !== undefined && (await (await store.schemaTable()).version()) !== seenVersion && (await alreadyRebuilt(store, record))) return current;
+    const converting: MigrationState = { ...current, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
+    writeState(store.path, converting);
+    return await rebuildRecorded(store, converting, record, progress);
+  } finally {
+    lock.release();
+  }
 }
 
 /** Run the recorded rebuild (again, after an interruption); returns the state with phase `migrating`. */
@@ -41,13 +56,24 @@ export async function finishReshape(store: SchemaStore, state: MigrationState, r
   try {
     const current = readState(store.path);
     if (current && current.phase !== "converting") return current;
-    await rebuild(store, record, progress);
-    const done: MigrationState = { ...state, phase: "migrating", reshape: undefined, updatedAt: new Date().toISOString() };
-    writeState(store.path, done);
-    return done;
+    return await rebuildRecorded(store, state, record, progress);
   } finally {
     step.lock.release();
   }
+}
+
+async function rebuildRecorded(store: SchemaStore, converting: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
+  await rebuild(store, record, progress);
+  const done: MigrationState = { ...converting, phase: "migrating", reshape: undefined, updatedAt: new Date().toISOString() };
+  writeState(store.path, done);
+  return done;
+}
+
+/** Whether the table already is what `record` makes: v1-shaped, of its dimension, with its schema metadata. */
+async function alreadyRebuilt(store: SchemaStore, record: ReshapeRecord): Promise<boolean> {
+  const schema = await (await store.schemaTable()).schema();
+  const want = Object.entries(record.metadata);
+  return schemaShape(schema) === "v1" && vectorDimension(schema) === record.dim && schema.metadata.size === want.length && want.every(([k, v]) => schema.metadata.get(k) === v);
 }
 
 async function rebuild(store: SchemaStore, record: ReshapeRecord, progress: Progress): Promise<void> {

@@ -431,3 +431,9 @@ export async function waitForStep<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Wait until the step is ours (a live holder is waited for, a dead one's step taken over). */
+export async function lockStep(storePath: string, name: string, what: string, progress: { log(message: string): void; warn(message: string): void }): Promise<StoreLock> {
+  const step = await waitForStep<never>(storePath, name, () => undefined, what, progress);
+  return "lock" in step ? step.lock : step.value;
+}

@@ -204,6 +204,34 @@ test("shards share a store; an unsharded migrate and a rollback are refused whil
   await assertAllMigrated(store, count);
 });
 
+test("a shard that decided to rebuild the table before another shard did it does not redo it over that shard's work", async (t) => {
+  const dir = tempDir(t);
+  const count = 3000;
+  const store = path.join(dir, "datus_db_late");
+  await writeV0Store(store, syntheticCatalog(count));
+  // hold the first shared step from here (a live process: this one): shard 1 reads the v0 table, then waits
+  const locks = path.join(store, ".datus-schema", "locks");
+  fs.mkdirSync(locks, { recursive: true });
+  const held = path.join(locks, "record.lock");
+  fs.writeFileSync(held, JSON.stringify({ tool: "datus-schema", pid: process.pid, host: os.hostname(), command: "test", mode: "step", startedAt: new Date().toISOString(), token: "00000000000000aa" }));
+  const late = start(["migrate", "--db-path", store, "--shard", "1/2", ...MIGRATE]);
+  t.after(() => late.child.kill("SIGKILL"));
+  await until("shard 1 to wait for the record", () => /waiting for pid \d+ .*recording the pre-migration state/.test(late.output().stderr) || late.child.exitCode !== null, 120_000);
+  assert.ok(late.child.kill("SIGSTOP"), "shard 1 frozen, having read a v0 table it means to rebuild");
+  fs.rmSync(held);
+
+  const early = await runWithin(["migrate", "--db-path", store, "--shard", "2/2", ...MIGRATE], 300_000);
+  assert.equal(early.code, 0, early.stderr.slice(-1000));
+  const mine = (await readRows(store)).filter((r) => shardOf(String(r.identifier), 2) === 2);
+  assert.ok(mine.length > count / 3 && mine.every((r) => r.metadata_version === 1), "shard 2 rebuilt the table and migrated its tables");
+
+  late.child.kill("SIGCONT");
+  const done = await late.closed;
+  assert.equal(done.code, 0, done.stderr.slice(-1000));
+  assert.doesNotMatch(done.stderr, /rebuilding the table as v1/, "shard 1 did not rebuild the table again");
+  await assertAllMigrated(store, count);
+});
+
 test("a shard waiting for another shard's table rebuild takes it over within seconds when that shard is killed", async (t) => {
   const dir = tempDir(t);
   const count = 5000;
