@@ -4,6 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { DatusError, describeError } from "../errors.js";
+import { fileError } from "./store-lock.js";
 
 export const STATE_DIR = ".datus-schema";
 /** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
@@ -50,22 +52,83 @@ function statePath(storePath: string): string {
   return path.join(stateDir(storePath), "state.json");
 }
 
+/**
+ * The state file, checked: a torn, garbled or hand-edited file is an error naming it (never a crash, never
+ * a wrong rollback target). Undefined when there is none.
+ */
 export function readState(storePath: string): MigrationState | undefined {
   const file = statePath(storePath);
-  if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, "utf8")) as MigrationState;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError("read the migration record", file, err);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw damagedState(file, `not JSON (${describeError(err)})`);
+  }
+  const problem = stateProblem(value);
+  if (problem) throw damagedState(file, problem);
+  return value as MigrationState;
+}
+
+function damagedState(file: string, why: string): DatusError {
+  return new DatusError(
+    "store",
+    `the migration record ${file} is damaged: ${why}`,
+    `datus-schema writes it atomically, so something else changed it: put back a good copy (a directory backup <store>.backup_v0_* taken later than the migration holds one). ` +
+      `The version to roll back to is also the table's Lance tag "${PRE_MIGRATION_TAG}". Do not delete the file to start over: rollback needs it`,
+  );
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isVersion = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1;
+const isTime = (v: unknown) => typeof v === "string" && !Number.isNaN(Date.parse(v));
+
+/** What is wrong with a parsed state file, or undefined. */
+function stateProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return "not a JSON object";
+  if (v.tool !== "datus-schema") return `"tool" is ${JSON.stringify(v.tool)}, not "datus-schema"`;
+  if (!isVersion(v.preMigrationVersion)) return `"preMigrationVersion" is ${JSON.stringify(v.preMigrationVersion)}, not a table version`;
+  if (v.preMigrationShape !== "v0" && v.preMigrationShape !== "v1") return `"preMigrationShape" is ${JSON.stringify(v.preMigrationShape)}`;
+  if (v.backupPath !== undefined && typeof v.backupPath !== "string") return `"backupPath" is not a path`;
+  if (v.datusCfgBefore !== undefined && v.datusCfgBefore !== null && typeof v.datusCfgBefore !== "string") return `"datusCfgBefore" is not text`;
+  if (v.phase !== "converting" && v.phase !== "migrating" && v.phase !== "done") return `"phase" is ${JSON.stringify(v.phase)}`;
+  if (v.reshape !== undefined) {
+    const r = v.reshape;
+    if (!isObject(r) || !isVersion(r.fromVersion) || !(typeof r.dim === "number" && Number.isInteger(r.dim) && r.dim > 0) || typeof r.pending !== "boolean" || !isObject(r.metadata) || !Object.values(r.metadata).every((m) => typeof m === "string")) {
+      return `"reshape" is not a table rebuild record`;
+    }
+  }
+  if (v.vectors !== undefined) {
+    const m = isObject(v.vectors) ? v.vectors.model : null;
+    if (!isObject(v.vectors) || (m !== undefined && !(isObject(m) && typeof m.registryName === "string" && typeof m.modelName === "string" && typeof m.dimSize === "number"))) {
+      return `"vectors" is not an embedding model record`;
+    }
+  }
+  if (!isTime(v.startedAt) || !isTime(v.updatedAt)) return `"startedAt"/"updatedAt" are not times`;
+  return undefined;
 }
 
 /** Write atomically (temp file + rename) so a kill never leaves a torn state file. */
 export function writeState(storePath: string, state: MigrationState): void {
-  fs.mkdirSync(stateDir(storePath), { recursive: true });
   const file = statePath(storePath);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
-  const fd = fs.openSync(tmp, "r");
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  try {
+    fs.mkdirSync(stateDir(storePath), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+    const fd = fs.openSync(tmp, "r");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw fileError("write the migration record", file, err);
+  }
 }
 
 /** Tables whose embedding failed (left pending or stale), with why; the latest line per identifier wins. */
