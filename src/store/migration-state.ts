@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DatusError, describeError } from "../errors.js";
-import { fileError } from "./store-lock.js";
+import { fileError, LOCK_DIR } from "./store-lock.js";
 
 export const STATE_DIR = ".datus-schema";
 /** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
@@ -128,6 +128,57 @@ export function writeState(storePath: string, state: MigrationState): void {
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw fileError("write the migration record", file, err);
+  }
+}
+
+/** What a finished rollback leaves, so a second rollback knows there is nothing more to undo. */
+export interface RolledBack {
+  readonly rolledBackAt: string;
+  /** What the store was restored to, in words (`table version 3, as before the migration started ...`). */
+  readonly restored: string;
+}
+
+function rolledBackPath(storePath: string): string {
+  return path.join(stateDir(storePath), "rolled-back.json");
+}
+
+export function readRolledBack(storePath: string): RolledBack | undefined {
+  const file = rolledBackPath(storePath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError("read the rollback record", file, err);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!isObject(value) || !isTime(value.rolledBackAt) || typeof value.restored !== "string") {
+    throw new DatusError("store", `the rollback record ${file} is damaged`, "if the store is as it was before the migration, delete the file; else restore a backup directory by hand");
+  }
+  return value as unknown as RolledBack;
+}
+
+/**
+ * After a rollback: record it, then drop the undone migration's bookkeeping (the next migrate starts
+ * afresh). The locks stay: the rollback still holds one.
+ */
+export function finishRollback(storePath: string, record: RolledBack): void {
+  const file = rolledBackPath(storePath);
+  try {
+    fs.mkdirSync(stateDir(storePath), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+    for (const name of fs.readdirSync(stateDir(storePath))) {
+      if (name === LOCK_DIR || name === path.basename(file)) continue;
+      fs.rmSync(path.join(stateDir(storePath), name), { recursive: true, force: true });
+    }
+  } catch (err) {
+    throw fileError("record the rollback in", stateDir(storePath), err);
   }
 }
 

@@ -1,15 +1,134 @@
 /**
- * Rollback never goes anywhere but "before the migration": a damaged migration record is named (never a
- * wrong target). The built CLI on real LanceDB directories.
+ * Rollback never goes anywhere but "before the migration": a second rollback has nothing more to undo, a
+ * rollback killed at any point finishes when run again, a damaged migration record is named (never a
+ * wrong target), a backup taken mid-migration is never restored as "before", and a run takes at most one
+ * backup. The built CLI on real LanceDB directories; a DuckDB namespace for the import flows.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
+import type { TestContext } from "node:test";
 import { syntheticCatalog } from "../../bench/synthetic-catalog.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
-import { runCli, tempDir } from "../helpers/env.js";
-import { readRows, tableVersion } from "../helpers/store-rows.js";
+import { chinookDuckDb, corpusTables } from "../helpers/corpus.js";
+import { CLI, REPO_ROOT, runCli, tempDir } from "../helpers/env.js";
+import { sharedStandInCache } from "../helpers/stand-in-model.js";
+import { readRows, schemaFields, tableVersion } from "../helpers/store-rows.js";
+
+let duckFile = "";
+
+before(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "datus-schema-chinook-"));
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  duckFile = path.join(dir, "chinook.duckdb");
+  await chinookDuckDb(duckFile);
+});
+
+/** A config whose namespace `chinook` is the DuckDB file, and a v0 store of the Chinook DDL in it. */
+async function chinook(t: TestContext): Promise<{ cfg: string; store: string; data: string }> {
+  const dir = tempDir(t);
+  const data = path.join(dir, "data");
+  const cfg = path.join(dir, "agent.yml");
+  fs.writeFileSync(cfg, `agent:\n  storage:\n    base_path: ${data}\n  namespace:\n    chinook:\n      type: duckdb\n      uri: ${duckFile}\n`);
+  const store = path.join(data, "datus_db_chinook");
+  await writeV0Store(store, corpusTables("chinook/chinook_postgresql.sql", "postgresql", "chinook", "main"));
+  return { cfg, store, data };
+}
+
+function backups(data: string): string[] {
+  return fs.readdirSync(data).filter((n) => n.includes(".backup_v0_"));
+}
+
+const IMPORT_ONLY = ["--namespace=chinook", "--import-schemas", "--import-only", "--clear", "--force"];
+
+test("a second rollback after migrate, then --import-only --clear --force, has nothing more to roll back", async (t) => {
+  const { cfg, store } = await chinook(t);
+  const v0 = await readRows(store);
+  assert.equal((await runCli(["migrate", `--config=${cfg}`])).code, 0);
+  const imported = await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY]);
+  assert.equal(imported.code, 0, imported.stderr);
+
+  const first = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(await readRows(store), v0, "the first rollback restores the v0 table");
+  const version = await tableVersion(store);
+
+  const second = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /nothing more to roll back in .*: it was rolled back .* to table version 1, as before the migration started/);
+  assert.deepEqual(await readRows(store), v0, "the second rollback changed nothing");
+  assert.equal(await tableVersion(store), version);
+
+  // a new migration can be rolled back again
+  assert.equal((await runCli(["migrate", `--config=${cfg}`, "--skip-backup"])).code, 0);
+  const third = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stdout, /restored schema_metadata/);
+  assert.deepEqual(await readRows(store), v0);
+});
+
+test("without its migration record, rollback restores the backup taken before the migration, never the one taken before --clear", async (t) => {
+  const { cfg, store, data } = await chinook(t);
+  const v0 = await readRows(store);
+  assert.equal((await runCli(["migrate", `--config=${cfg}`])).code, 0);
+  // a later second the --clear backup gets a later name
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY])).code, 0);
+  assert.equal(backups(data).length, 2, `one backup per run: ${backups(data).join(", ")}`);
+  // the bookkeeping is lost (deleted by hand, a store copied without it)
+  fs.rmSync(path.join(store, ".datus-schema"), { recursive: true });
+  const back = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /restored .* from the backup directory .*backup_v0_/);
+  assert.deepEqual(await readRows(store), v0, "the v0 table, not the migrated one");
+  const again = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /nothing more to roll back/);
+  assert.deepEqual(await readRows(store), v0);
+});
+
+test("rollback killed with SIGKILL at any point, then run again, gives the exact pre-migration table", async (t) => {
+  const trials = Number(process.env.FAULT_TRIALS ?? 4);
+  const dir = tempDir(t);
+  const migrated = path.join(dir, "migrated");
+  await writeV0Store(migrated, syntheticCatalog(400));
+  const v0 = await readRows(migrated);
+  const v0Fields = await schemaFields(migrated);
+  assert.equal((await runCli(["migrate", "--db-path", migrated, "--skip-backup", "--keep-vectors"])).code, 0);
+  /** Start a rollback; once it holds the store's lock (it is at work), kill it `afterMs` later, or never. */
+  const rollbackKilled = async (store: string, afterMs: number | undefined) => {
+    const child = spawn(process.execPath, [CLI, "rollback", "--db-path", store], { cwd: REPO_ROOT, env: { ...process.env, FASTEMBED_CACHE_PATH: sharedStandInCache() } });
+    let exited = false;
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_c, s) => ((exited = true), resolve(s))));
+    const lock = path.join(store, ".datus-schema", "locks", "store.lock");
+    while (!exited && !fs.existsSync(lock)) await new Promise((r) => setTimeout(r, 2));
+    const t0 = Date.now();
+    if (afterMs !== undefined) setTimeout(() => !exited && child.kill("SIGKILL"), afterMs);
+    const signal = await closed;
+    return { killed: signal === "SIGKILL", workMs: Date.now() - t0 };
+  };
+  // how long a rollback works here, to kill the trials all along it
+  const timing = path.join(dir, "timing");
+  fs.cpSync(migrated, timing, { recursive: true });
+  const { workMs } = await rollbackKilled(timing, undefined);
+  let killed = 0;
+  for (let i = 0; i < trials; i++) {
+    const store = path.join(dir, `trial-${i}`);
+    fs.cpSync(migrated, store, { recursive: true });
+    const at = (workMs * (i + 0.5)) / trials;
+    if ((await rollbackKilled(store, at)).killed) killed++;
+    const again = await runCli(["rollback", "--db-path", store]);
+    assert.equal(again.code, 0, `trial ${i} (killed ${Math.round(at)} ms into its work): ${again.stderr}`);
+    assert.match(again.stdout, /restored schema_metadata|nothing more to roll back/);
+    assert.deepEqual(await schemaFields(store), v0Fields, `trial ${i}: the v0 schema`);
+    assert.deepEqual(await readRows(store), v0, `trial ${i}: the v0 rows exactly`);
+    fs.rmSync(store, { recursive: true });
+  }
+  assert.ok(killed >= trials / 2, `most rollbacks were killed mid-work (${killed} of ${trials}; it works ${workMs} ms)`);
+});
 
 test("a torn or hand-edited migration record is an error naming it, never a crash or a wrong rollback", async (t) => {
   const dir = tempDir(t);
