@@ -72,6 +72,8 @@ export interface MigrateOutcome {
   readonly llm?: LlmRecoveryCounts;
   readonly queryLog?: { readonly queries: number; readonly failed: number };
   readonly backupPath?: string;
+  /** `backupPath` was taken by this run (not by an earlier one): a later step of the same run needs no other. */
+  readonly backupTakenNow?: boolean;
   readonly preMigrationVersion?: number;
   readonly resumed: boolean;
   readonly totalRows: number;
@@ -188,6 +190,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     llm,
     queryLog,
     backupPath: recorded.backupPath,
+    backupTakenNow: state === undefined && recorded.backupPath !== undefined,
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
     totalRows: summary.rows,

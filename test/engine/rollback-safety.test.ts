@@ -90,6 +90,26 @@ test("without its migration record, rollback restores the backup taken before th
   assert.deepEqual(await readRows(store), v0);
 });
 
+test("--import-schemas --clear without --force is refused (exit 2) and touches nothing; with --force a run takes one backup", async (t) => {
+  const { cfg, store, data } = await chinook(t);
+  const version = await tableVersion(store);
+  const refused = await runCli(["migrate", `--config=${cfg}`, "--namespace=chinook", "--import-schemas", "--clear"]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /^error: --clear .*--force/m);
+  assert.match(refused.stderr, /^hint: .*--import-schemas --import-only --clear --force/m);
+  assert.equal(await tableVersion(store), version);
+  assert.deepEqual(backups(data), [], "no backup");
+  assert.ok(!fs.existsSync(path.join(store, ".datus-schema")), "no bookkeeping");
+
+  // migrate (its backup first), then the import clears what the same run migrated: no second backup
+  const run = await runCli(["migrate", `--config=${cfg}`, "--namespace=chinook", "--import-schemas", "--clear", "--force"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(backups(data).length, 1, `one backup in one run: ${backups(data).join(", ")}`);
+  const back = await runCli(["rollback", `--config=${cfg}`]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.ok((await readRows(store)).every((r) => r.metadata_version === undefined), "rollback returns to the v0 table");
+});
+
 test("rollback killed with SIGKILL at any point, then run again, gives the exact pre-migration table", async (t) => {
   const trials = Number(process.env.FAULT_TRIALS ?? 4);
   const dir = tempDir(t);

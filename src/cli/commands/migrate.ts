@@ -95,6 +95,9 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     throw usageError("--clear empties the table before an import, so it needs --import-schemas", "without an import, --clear would delete the v0 rows the migration reads; use --force to redo the migration");
   }
   if (clear && skipBackup) throw usageError("--clear never runs without a backup, and --skip-backup was given", "drop --skip-backup");
+  if (clear && !force) {
+    throw usageError("--clear empties the table before the import: confirm it with --force", "the guide's schema-import flow is `migrate --import-schemas --import-only --clear --force` (one backup is taken first; `datus-schema rollback` undoes it)");
+  }
   if (shard && (importSchemas || clear)) throw usageError("--shard splits the migration of stored rows; it does not combine with --import-schemas or --clear", "run the import once, without --shard");
   const ctx = resolveContext(argv, { live: extractStatistics || importSchemas });
   const dialect = argv.dialect ? parseDialect(argv.dialect, "--dialect") : namespaceDialect(ctx.namespace);
@@ -162,6 +165,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         extractRelationships,
         statistics,
         skipBackup: skipBackup && !clear,
+        backupTakenNow: migrated?.backupTakenNow ? migrated.backupPath : undefined,
         queryLog: argv.queryLog,
         tagTermsYaml: ctx.tagTermsYaml,
         workers: ctx.workers,
