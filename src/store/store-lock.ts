@@ -178,8 +178,9 @@ function createLock(file: string, holder: LockHolder): boolean {
 }
 
 /**
- * Make `file` ours: create it, or take it over from a dead holder. Returns undefined when we hold it, else
- * the live holder. `depth` counts takeovers of takeovers (a taker that died in its few milliseconds).
+ * Make `file` ours: create it, or take it over from a dead holder. Returns its holder: `mine` when we hold
+ * it (with the dead holder we took it from), else the live one. `depth` counts takeovers of takeovers (a
+ * taker that died in its few milliseconds).
  */
 function claim(file: string, mine: LockHolder, depth = 0): { holder: LockHolder; tookOverFrom?: LockHolder } {
   const deadline = Date.now() + 5_000;

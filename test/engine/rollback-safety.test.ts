@@ -14,7 +14,7 @@ import type { TestContext } from "node:test";
 import { syntheticCatalog } from "../../bench/synthetic-catalog.js";
 import { writeV0Store } from "../../src/store/v0-store.js";
 import { chinookDuckDb, corpusTables } from "../helpers/corpus.js";
-import { CLI, REPO_ROOT, runCli, tempDir } from "../helpers/env.js";
+import { CLI, type CliResult, REPO_ROOT, runCli, tempDir } from "../helpers/env.js";
 import { sharedStandInCache } from "../helpers/stand-in-model.js";
 import { readRows, schemaFields, tableVersion } from "../helpers/store-rows.js";
 
@@ -38,6 +38,11 @@ async function chinook(t: TestContext): Promise<{ cfg: string; store: string; da
   return { cfg, store, data };
 }
 
+/** A run that must succeed, with what it printed when it did not. */
+function succeeded(run: CliResult): void {
+  assert.equal(run.code, 0, `exit ${run.code} ${run.signal ?? ""}\n${run.stdout.slice(-500)}\n${run.stderr.slice(-1500)}`);
+}
+
 function backups(data: string): string[] {
   return fs.readdirSync(data).filter((n) => n.includes(".backup_v0_"));
 }
@@ -47,7 +52,7 @@ const IMPORT_ONLY = ["--namespace=chinook", "--import-schemas", "--import-only",
 test("a second rollback after migrate, then --import-only --clear --force, has nothing more to roll back", async (t) => {
   const { cfg, store } = await chinook(t);
   const v0 = await readRows(store);
-  assert.equal((await runCli(["migrate", `--config=${cfg}`])).code, 0);
+  succeeded(await runCli(["migrate", `--config=${cfg}`]));
   const imported = await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY]);
   assert.equal(imported.code, 0, imported.stderr);
 
@@ -63,7 +68,7 @@ test("a second rollback after migrate, then --import-only --clear --force, has n
   assert.equal(await tableVersion(store), version);
 
   // a new migration can be rolled back again
-  assert.equal((await runCli(["migrate", `--config=${cfg}`, "--skip-backup"])).code, 0);
+  succeeded(await runCli(["migrate", `--config=${cfg}`, "--skip-backup"]));
   const third = await runCli(["rollback", `--config=${cfg}`]);
   assert.equal(third.code, 0, third.stderr);
   assert.match(third.stdout, /restored schema_metadata/);
@@ -73,10 +78,10 @@ test("a second rollback after migrate, then --import-only --clear --force, has n
 test("without its migration record, rollback restores the backup taken before the migration, never the one taken before --clear", async (t) => {
   const { cfg, store, data } = await chinook(t);
   const v0 = await readRows(store);
-  assert.equal((await runCli(["migrate", `--config=${cfg}`])).code, 0);
+  succeeded(await runCli(["migrate", `--config=${cfg}`]));
   // a later second the --clear backup gets a later name
   await new Promise((r) => setTimeout(r, 1100));
-  assert.equal((await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY])).code, 0);
+  succeeded(await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY]));
   assert.equal(backups(data).length, 2, `one backup per run: ${backups(data).join(", ")}`);
   // the bookkeeping is lost (deleted by hand, a store copied without it)
   fs.rmSync(path.join(store, ".datus-schema"), { recursive: true });
@@ -117,7 +122,7 @@ test("rollback killed with SIGKILL at any point, then run again, gives the exact
   await writeV0Store(migrated, syntheticCatalog(400));
   const v0 = await readRows(migrated);
   const v0Fields = await schemaFields(migrated);
-  assert.equal((await runCli(["migrate", "--db-path", migrated, "--skip-backup", "--keep-vectors"])).code, 0);
+  succeeded(await runCli(["migrate", "--db-path", migrated, "--skip-backup", "--keep-vectors"]));
   /** Start a rollback; once it holds the store's lock (it is at work), kill it `afterMs` later, or never. */
   const rollbackKilled = async (store: string, afterMs: number | undefined) => {
     const child = spawn(process.execPath, [CLI, "rollback", "--db-path", store], { cwd: REPO_ROOT, env: { ...process.env, FASTEMBED_CACHE_PATH: sharedStandInCache() } });
@@ -154,9 +159,9 @@ test("a torn or hand-edited migration record is an error naming it, never a cras
   const dir = tempDir(t);
   const store = path.join(dir, "datus_db_state");
   await writeV0Store(store, syntheticCatalog(60));
-  assert.equal((await runCli(["migrate", "--db-path", store, "--skip-backup", "--keep-vectors"])).code, 0);
+  succeeded(await runCli(["migrate", "--db-path", store, "--skip-backup", "--keep-vectors"]));
   // a later version exists: rolling back to it would be silently wrong
-  assert.equal((await runCli(["migrate", "--db-path", store, "--force", "--keep-vectors"])).code, 0);
+  succeeded(await runCli(["migrate", "--db-path", store, "--force", "--keep-vectors"]));
   const good = fs.readFileSync(path.join(store, ".datus-schema", "state.json"), "utf8");
   const state = JSON.parse(good) as Record<string, unknown>;
   const rows = await readRows(store);
