@@ -39,6 +39,8 @@ export interface ImportOptions {
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
   readonly skipBackup: boolean;
+  /** A backup this command already took (the migration before the import): --clear takes no second one. */
+  readonly backupTakenNow?: string;
   /** business_terms.yml text (tag dictionary), when the config directory has one. */
   readonly tagTermsYaml?: string;
   /** SQL file, directory or JSONL whose JOINs become relationships. */
@@ -98,7 +100,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     if (state.phase === "converting") state = await finishReshape(store, state, state.reshape ?? legacyReshape(state, dim), progress);
     if (options.clear) {
       // a backup taken by an earlier run predates what is cleared now: --clear never runs without its own
-      if (earlier !== undefined || state.backupPath === undefined) {
+      // (one per run: the migration this command just ran took one already)
+      if (options.backupTakenNow !== undefined) backupPath = options.backupTakenNow;
+      else if (earlier !== undefined || state.backupPath === undefined) {
         backupPath = await backupStore(store.path);
         progress.log(`backup written before clearing: ${backupPath}`);
       }

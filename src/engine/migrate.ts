@@ -17,7 +17,8 @@ import { sourceTablesOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
 import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
-import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
+import { waitForStep } from "../store/store-lock.js";
 import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
 import { staleVectors } from "../store/vector-state.js";
@@ -29,7 +30,7 @@ import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
-import { finishReshape, legacyReshape, startReshape, waitFor } from "./reshape.js";
+import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -71,6 +72,8 @@ export interface MigrateOutcome {
   readonly llm?: LlmRecoveryCounts;
   readonly queryLog?: { readonly queries: number; readonly failed: number };
   readonly backupPath?: string;
+  /** `backupPath` was taken by this run (not by an earlier one): a later step of the same run needs no other. */
+  readonly backupTakenNow?: boolean;
   readonly preMigrationVersion?: number;
   readonly resumed: boolean;
   readonly totalRows: number;
@@ -165,7 +168,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       pending: summary.shape === "v0" || summary.dim !== dim,
       metadata,
     };
-    recorded = await startReshape(store, recorded, record, progress);
+    // shards: another one may rebuild the table between our look at it and our turn to
+    recorded = await startReshape(store, recorded, record, progress, summary.version);
   }
   const table = await store.schemaTable();
   const filter = options.force ? undefined : PENDING_FILTER;
@@ -187,6 +191,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     llm,
     queryLog,
     backupPath: recorded.backupPath,
+    backupTakenNow: state === undefined && recorded.backupPath !== undefined,
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
     totalRows: summary.rows,
@@ -212,11 +217,9 @@ export async function recordBeforeFirstWrite(
     if (state.phase !== "done") options.progress.log(`resuming the migration started ${state.startedAt}`, { backup: state.backupPath ?? "none" });
     return state.phase === "done" ? { ...state, phase: "migrating", updatedAt: new Date().toISOString() } : state;
   }
-  const release = tryLock(store.path, "record");
-  if (!release) {
-    // another shard is recording; wait for its record
-    return await waitFor(() => readState(store.path), "another process to record the pre-migration state");
-  }
+  // shards start together: one records (and backs up), the others wait for its record, or take over if it died
+  const step = await waitForStep(store.path, "record", () => readState(store.path), "recording the pre-migration state", options.progress);
+  if ("value" in step) return step.value;
   try {
     const again = readState(store.path);
     if (again) return again;
@@ -247,7 +250,7 @@ export async function recordBeforeFirstWrite(
     writeState(store.path, recorded);
     return recorded;
   } finally {
-    release();
+    step.lock.release();
   }
 }
 

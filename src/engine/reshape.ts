@@ -5,11 +5,11 @@
  * per step and no row rewritten (store/evolve-table.ts): a reader never sees a partial table. What the step
  * makes is recorded in the state file first, and it converges from wherever an interrupted run left it.
  */
-import { DatusError } from "../errors.js";
 import { evolveToV1 } from "../store/evolve-table.js";
-import { type MigrationState, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
+import { type MigrationState, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
+import { lockStep, waitForStep } from "../store/store-lock.js";
 import { type SchemaStore, withCommitRetries } from "../store/schema-store.js";
-import { SCHEMA_TABLE } from "../store/schemas.js";
+import { SCHEMA_TABLE, schemaShape, vectorDimension } from "../store/schemas.js";
 import type { Progress } from "./progress.js";
 
 /** The rebuild a datus-schema 0.1 state file meant (it recorded none): the v0 re-shape, keeping the dimension. */
@@ -17,42 +17,58 @@ export function legacyReshape(state: MigrationState, dim: number): ReshapeRecord
   return { fromVersion: state.preMigrationVersion, dim, pending: true, metadata: {}, restoreVersion: state.preMigrationVersion };
 }
 
-/** Poll `probe` until it gives a value (another process finishing a step), for at most `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new DatusError("failed", `gave up waiting for ${what}`, "check for a stuck datus-schema process on this store");
-    await new Promise((r) => setTimeout(r, 250));
+/**
+ * Start a rebuild: record it (phase `converting`) and run it. Shards decide to rebuild from the table
+ * version they read (`seenVersion`) before they take the step, so the decision is checked again under it:
+ * when the table has changed since and already has the shape, dimension and metadata this rebuild would
+ * give it, another shard did the rebuild, and redoing it would turn that shard's migrated rows back into
+ * pending ones.
+ */
+export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress, seenVersion?: number): Promise<MigrationState> {
+  const lock = await lockStep(store.path, "convert", "rebuilding the table", progress);
+  try {
+    const current = readState(store.path) ?? state;
+    // a rebuild recorded by a process that died before finishing it
+    if (current.phase === "converting") return await rebuildRecorded(store, current, current.reshape ?? record, progress);
+    if (seenVersion !== undefined && (await (await store.schemaTable()).version()) !== seenVersion && (await alreadyRebuilt(store, record))) return current;
+    const converting: MigrationState = { ...current, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
+    writeState(store.path, converting);
+    return await rebuildRecorded(store, converting, record, progress);
+  } finally {
+    lock.release();
   }
-}
-
-/** Start a rebuild: record it (phase `converting`) and run it. */
-export async function startReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
-  const converting: MigrationState = { ...state, phase: "converting", reshape: record, updatedAt: new Date().toISOString() };
-  writeState(store.path, converting);
-  return finishReshape(store, converting, record, progress);
 }
 
 /** Run the recorded rebuild (again, after an interruption); returns the state with phase `migrating`. */
 export async function finishReshape(store: SchemaStore, state: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
-  const release = tryLock(store.path, "convert");
-  if (!release) {
-    progress.log("waiting for another process to rebuild the table");
-    await waitFor(() => (readState(store.path)?.phase === "converting" ? undefined : true), "the table rebuild");
-    return readState(store.path) ?? state;
-  }
+  // another shard may be rebuilding: wait for it, or take the rebuild over if that shard is gone
+  const finished = () => {
+    const current = readState(store.path);
+    return current?.phase === "converting" ? undefined : { current };
+  };
+  const step = await waitForStep(store.path, "convert", finished, "rebuilding the table", progress);
+  if ("value" in step) return step.value.current ?? state;
   try {
     const current = readState(store.path);
     if (current && current.phase !== "converting") return current;
-    await rebuild(store, record, progress);
-    const done: MigrationState = { ...state, phase: "migrating", reshape: undefined, updatedAt: new Date().toISOString() };
-    writeState(store.path, done);
-    return done;
+    return await rebuildRecorded(store, state, record, progress);
   } finally {
-    release();
+    step.lock.release();
   }
+}
+
+async function rebuildRecorded(store: SchemaStore, converting: MigrationState, record: ReshapeRecord, progress: Progress): Promise<MigrationState> {
+  await rebuild(store, record, progress);
+  const done: MigrationState = { ...converting, phase: "migrating", reshape: undefined, updatedAt: new Date().toISOString() };
+  writeState(store.path, done);
+  return done;
+}
+
+/** Whether the table already is what `record` makes: v1-shaped, of its dimension, with its schema metadata. */
+async function alreadyRebuilt(store: SchemaStore, record: ReshapeRecord): Promise<boolean> {
+  const schema = await (await store.schemaTable()).schema();
+  const want = Object.entries(record.metadata);
+  return schemaShape(schema) === "v1" && vectorDimension(schema) === record.dim && schema.metadata.size === want.length && want.every(([k, v]) => schema.metadata.get(k) === v);
 }
 
 async function rebuild(store: SchemaStore, record: ReshapeRecord, progress: Progress): Promise<void> {
@@ -67,8 +83,8 @@ async function rebuild(store: SchemaStore, record: ReshapeRecord, progress: Prog
   if (outcome.duplicatesRemoved) {
     progress.warn(`${outcome.duplicatesRemoved} rows repeated an identifier already seen; the first of each was kept (the others stay in the table's earlier versions)`);
   }
-  if (record.pending && (await table.countRows("metadata_version = 1")) > 0) {
-    // their vectors were dropped with the old dimension: every row is embedded again
+  // rows migrated before lost their vectors with the old dimension: they are embedded again
+  if (outcome.vectorsDropped && (await table.countRows("metadata_version = 1")) > 0) {
     await withCommitRetries(`mark ${SCHEMA_TABLE} rows pending`, () => table.update({ values: { metadata_version: 0 }, where: "metadata_version = 1" }));
   }
 }

@@ -4,6 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { DatusError, describeError } from "../errors.js";
+import { fileError, LOCK_DIR } from "./store-lock.js";
 
 export const STATE_DIR = ".datus-schema";
 /** Lance tag that protects the pre-migration version from cleanup, so rollback always has it. */
@@ -55,50 +57,133 @@ function statePath(storePath: string): string {
   return path.join(stateDir(storePath), "state.json");
 }
 
+/**
+ * The state file, checked: a torn, garbled or hand-edited file is an error naming it (never a crash, never
+ * a wrong rollback target). Undefined when there is none.
+ */
 export function readState(storePath: string): MigrationState | undefined {
   const file = statePath(storePath);
-  if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, "utf8")) as MigrationState;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError("read the migration record", file, err);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw damagedState(file, `not JSON (${describeError(err)})`);
+  }
+  const problem = stateProblem(value);
+  if (problem) throw damagedState(file, problem);
+  return value as MigrationState;
+}
+
+function damagedState(file: string, why: string): DatusError {
+  return new DatusError(
+    "store",
+    `the migration record ${file} is damaged: ${why}`,
+    `datus-schema writes it atomically, so something else changed it: put back a good copy (a directory backup <store>.backup_v0_* taken later than the migration holds one). ` +
+      `The version to roll back to is also the table's Lance tag "${PRE_MIGRATION_TAG}". Do not delete the file to start over: rollback needs it`,
+  );
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isVersion = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1;
+const isTime = (v: unknown) => typeof v === "string" && !Number.isNaN(Date.parse(v));
+
+/** What is wrong with a parsed state file, or undefined. */
+function stateProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return "not a JSON object";
+  if (v.tool !== "datus-schema") return `"tool" is ${JSON.stringify(v.tool)}, not "datus-schema"`;
+  if (!isVersion(v.preMigrationVersion)) return `"preMigrationVersion" is ${JSON.stringify(v.preMigrationVersion)}, not a table version`;
+  if (v.preMigrationShape !== "v0" && v.preMigrationShape !== "v1") return `"preMigrationShape" is ${JSON.stringify(v.preMigrationShape)}`;
+  if (v.backupPath !== undefined && typeof v.backupPath !== "string") return `"backupPath" is not a path`;
+  if (v.datusCfgBefore !== undefined && v.datusCfgBefore !== null && typeof v.datusCfgBefore !== "string") return `"datusCfgBefore" is not text`;
+  if (v.phase !== "converting" && v.phase !== "migrating" && v.phase !== "done") return `"phase" is ${JSON.stringify(v.phase)}`;
+  if (v.reshape !== undefined) {
+    const r = v.reshape;
+    if (!isObject(r) || !isVersion(r.fromVersion) || !(typeof r.dim === "number" && Number.isInteger(r.dim) && r.dim > 0) || typeof r.pending !== "boolean" || !isObject(r.metadata) || !Object.values(r.metadata).every((m) => typeof m === "string")) {
+      return `"reshape" is not a table rebuild record`;
+    }
+  }
+  if (v.vectors !== undefined) {
+    const m = isObject(v.vectors) ? v.vectors.model : null;
+    if (!isObject(v.vectors) || (m !== undefined && !(isObject(m) && typeof m.registryName === "string" && typeof m.modelName === "string" && typeof m.dimSize === "number"))) {
+      return `"vectors" is not an embedding model record`;
+    }
+  }
+  if (!isTime(v.startedAt) || !isTime(v.updatedAt)) return `"startedAt"/"updatedAt" are not times`;
+  return undefined;
 }
 
 /** Write atomically (temp file + rename) so a kill never leaves a torn state file. */
 export function writeState(storePath: string, state: MigrationState): void {
-  fs.mkdirSync(stateDir(storePath), { recursive: true });
   const file = statePath(storePath);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
-  const fd = fs.openSync(tmp, "r");
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  try {
+    fs.mkdirSync(stateDir(storePath), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+    const fd = fs.openSync(tmp, "r");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw fileError("write the migration record", file, err);
+  }
+}
+
+/** What a finished rollback leaves, so a second rollback knows there is nothing more to undo. */
+export interface RolledBack {
+  readonly rolledBackAt: string;
+  /** What the store was restored to, in words (`table version 3, as before the migration started ...`). */
+  readonly restored: string;
+}
+
+function rolledBackPath(storePath: string): string {
+  return path.join(stateDir(storePath), "rolled-back.json");
+}
+
+export function readRolledBack(storePath: string): RolledBack | undefined {
+  const file = rolledBackPath(storePath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError("read the rollback record", file, err);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!isObject(value) || !isTime(value.rolledBackAt) || typeof value.restored !== "string") {
+    throw new DatusError("store", `the rollback record ${file} is damaged`, "if the store is as it was before the migration, delete the file; else restore a backup directory by hand");
+  }
+  return value as unknown as RolledBack;
 }
 
 /**
- * A lock held by one process on this machine (O_EXCL create). A lock whose owner is gone is taken over.
- * Returns a release function, or undefined when another live process holds it.
+ * After a rollback: record it, then drop the undone migration's bookkeeping (the next migrate starts
+ * afresh). The locks stay: the rollback still holds one.
  */
-export function tryLock(storePath: string, name: string): (() => void) | undefined {
-  fs.mkdirSync(stateDir(storePath), { recursive: true });
-  const file = path.join(stateDir(storePath), `${name}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(file, { force: true });
-    } catch {
-      const owner = Number(fs.readFileSync(file, "utf8"));
-      if (Number.isFinite(owner) && owner > 0 && isAlive(owner)) return undefined;
-      fs.rmSync(file, { force: true });
-    }
-  }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
+export function finishRollback(storePath: string, record: RolledBack): void {
+  const file = rolledBackPath(storePath);
   try {
-    process.kill(pid, 0);
-    return true;
+    fs.mkdirSync(stateDir(storePath), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+    for (const name of fs.readdirSync(stateDir(storePath))) {
+      if (name === LOCK_DIR || name === path.basename(file)) continue;
+      fs.rmSync(path.join(stateDir(storePath), name), { recursive: true, force: true });
+    }
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    throw fileError("record the rollback in", stateDir(storePath), err);
   }
 }
 

@@ -6,6 +6,7 @@ import { usageError } from "../../errors.js";
 import { importLive } from "../../engine/import-live.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { resolveEmbedding } from "../embedding-setup.js";
+import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import {
   boolOption,
   type CommonArgs,
@@ -62,7 +63,9 @@ export const bootstrapCommand = {
       const live = await openLiveSource(ctx.namespace);
       // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
       signal.addEventListener("abort", () => live.interrupt(), { once: true });
+      let lock: StoreLock | undefined;
       try {
+        lock = lockStore(ctx.storePath, { command: "bootstrap", create: true, progress: ctx.progress });
         const outcome = await importLive({
           storePath: ctx.storePath,
           live,
@@ -85,6 +88,7 @@ export const bootstrapCommand = {
         await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
         return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount);
       } finally {
+        lock?.release();
         await live.close();
       }
     }),

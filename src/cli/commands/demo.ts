@@ -11,6 +11,7 @@ import { openLiveSource } from "../../dialects/live-source.js";
 import { migrate } from "../../engine/migrate.js";
 import { defaultWorkers } from "../../engine/pipeline.js";
 import { ConsoleProgress, type LogFormat } from "../../engine/progress.js";
+import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import { writeV0Store } from "../../store/v0-store.js";
 import { boolOption, flag, interruptSignal, runCommand } from "../context.js";
 import { hashingPlan } from "../embedding-setup.js";
@@ -56,7 +57,9 @@ export const demoCommand = {
         progress.log(`wrote a v0 store of ${written} tables: ${storePath}`);
       }
       const live = await openLiveSource({ type: "duckdb", uri: dbFile });
+      let lock: StoreLock | undefined;
       try {
+        lock = lockStore(storePath, { command: "demo", create: true, progress });
         const outcome = await migrate({
           storePath,
           dialect: "duckdb",
@@ -78,6 +81,7 @@ export const demoCommand = {
         }
         return outcome.status === "interrupted" ? 130 : 0;
       } finally {
+        lock?.release();
         await live.close();
       }
     }),

@@ -5,6 +5,7 @@ import type { LogFormat } from "../../engine/progress.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { boolOption, type CommonArgs, flag, interruptSignal, resolveContext, runCommand, wholeNumber, withCommonOptions } from "../context.js";
 import { resolveEmbedding } from "../embedding-setup.js";
+import { lockStore } from "../../store/store-lock.js";
 import { printStoreReport } from "../output.js";
 
 interface EmbedArgs extends CommonArgs {
@@ -34,6 +35,7 @@ export const embedCommand = {
       const ctx = resolveContext(argv, { live: false });
       const signal = interruptSignal(ctx.progress);
       const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
+      const lock = lockStore(ctx.storePath, { command: "embed", create: false, progress: ctx.progress });
       const outcome = await embedStore({
         storePath: ctx.storePath,
         all,
@@ -43,7 +45,7 @@ export const embedCommand = {
         indexes: index ? { minRows: indexMinRows } : undefined,
         signal,
         progress: ctx.progress,
-      });
+      }).finally(() => lock?.release());
       printEmbedSummary(outcome, ctx.logFormat);
       if (outcome.status !== "nothing-to-do") await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
       return outcome.status === "interrupted" ? 130 : outcome.failedCount > 0 ? 1 : 0;

@@ -5,6 +5,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { selectModel } from "../../config/load-config.js";
 import { LlmDdlParser } from "../../llm/llm-ddl-parser.js";
 import { stateDir } from "../../store/migration-state.js";
+import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive, type ImportOutcome } from "../../engine/import-live.js";
@@ -94,6 +95,9 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     throw usageError("--clear empties the table before an import, so it needs --import-schemas", "without an import, --clear would delete the v0 rows the migration reads; use --force to redo the migration");
   }
   if (clear && skipBackup) throw usageError("--clear never runs without a backup, and --skip-backup was given", "drop --skip-backup");
+  if (clear && !force) {
+    throw usageError("--clear empties the table before the import: confirm it with --force", "the guide's schema-import flow is `migrate --import-schemas --import-only --clear --force` (one backup is taken first; `datus-schema rollback` undoes it)");
+  }
   if (shard && (importSchemas || clear)) throw usageError("--shard splits the migration of stored rows; it does not combine with --import-schemas or --clear", "run the import once, without --shard");
   const ctx = resolveContext(argv, { live: extractStatistics || importSchemas });
   const dialect = argv.dialect ? parseDialect(argv.dialect, "--dialect") : namespaceDialect(ctx.namespace);
@@ -123,7 +127,11 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
+  // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
+  const command = shard ? `migrate --shard ${shard.index}/${shard.count}` : importSchemas ? "migrate --import-schemas" : "migrate";
+  let lock: StoreLock | undefined;
   try {
+    if (!dryRun) lock = lockStore(ctx.storePath, { command, shard: shard !== undefined, create: importSchemas, progress: ctx.progress });
     if (!importOnly) {
       migrated = await migrate({
         storePath: ctx.storePath,
@@ -159,6 +167,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         extractRelationships,
         statistics,
         skipBackup: skipBackup && !clear,
+        backupTakenNow: migrated?.backupTakenNow ? migrated.backupPath : undefined,
         queryLog: argv.queryLog,
         tagTermsYaml: ctx.tagTermsYaml,
         workers: ctx.workers,
@@ -170,6 +179,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
       ctx.progress.log(`dry run: would import ${(await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema })).length} tables from the live database${clear ? " after clearing the table" : ""}`);
     }
   } finally {
+    lock?.release();
     await live?.close();
     await llm?.close();
   }

@@ -1,6 +1,7 @@
 /** `datus-schema rollback`: put a store back as it was before datus-schema migrated it. */
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { rollback } from "../../engine/rollback.js";
+import { lockStore } from "../../store/store-lock.js";
 import { type CommonArgs, resolveContext, runCommand, withCommonOptions } from "../context.js";
 
 export const rollbackCommand = {
@@ -13,7 +14,9 @@ export const rollbackCommand = {
   handler: (argv: ArgumentsCamelCase<CommonArgs>) =>
     runCommand(async () => {
       const ctx = resolveContext(argv, { live: false });
-      const outcome = await rollback(ctx.storePath);
+      // refused (exit 1, naming the holder) while another process writes the store
+      const lock = lockStore(ctx.storePath, { command: "rollback", create: false, progress: ctx.progress });
+      const outcome = await rollback(ctx.storePath, lock).finally(() => lock?.release());
       if (ctx.logFormat === "json") process.stdout.write(`${JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message })}\n`);
       else process.stdout.write(`${outcome.message}\n`);
       return 0;
