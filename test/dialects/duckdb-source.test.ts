@@ -294,10 +294,10 @@ describe("DuckDB source safety", () => {
 
 describe("openLiveSource", () => {
   it("says which types are not supported yet, with a hint", async () => {
-    await assert.rejects(openLiveSource({ type: "postgresql", host: "localhost" }), (err: unknown) => {
+    await assert.rejects(openLiveSource({ type: "starrocks", host: "localhost" }), (err: unknown) => {
       assert.ok(err instanceof DatusError);
       assert.equal(err.code, "source");
-      assert.equal(err.message, "live database type postgresql is not supported yet");
+      assert.equal(err.message, "live database type starrocks is not supported yet");
       assert.notEqual(err.hint, "");
       return true;
     });
