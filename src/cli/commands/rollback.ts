@@ -1,7 +1,9 @@
 /** `datus-schema rollback`: put a store back as it was before datus-schema migrated it. */
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { rollback } from "../../engine/rollback.js";
-import { type CommonArgs, resolveContext, runCommand, withCommonOptions } from "../context.js";
+import { type CommonArgs, logFormatOf, resolveContext, runCommand, withCommonOptions } from "../context.js";
+import { out } from "../output.js";
+import { printable } from "../../printable.js";
 
 export const rollbackCommand = {
   command: "rollback",
@@ -11,11 +13,11 @@ export const rollbackCommand = {
       .example("$0 rollback --config conf/agent.yml --namespace demo", "undo the demo migration")
       .example("$0 rollback --db-path ~/.datus/data/datus_db_prod", "a store given by path"),
   handler: (argv: ArgumentsCamelCase<CommonArgs>) =>
-    runCommand(async () => {
-      const ctx = resolveContext(argv, { live: false });
+    runCommand(logFormatOf(argv), async () => {
+      const ctx = resolveContext(argv, { live: false, store: "write-or-missing" });
       const outcome = await rollback(ctx.storePath);
-      if (ctx.logFormat === "json") process.stdout.write(`${JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message })}\n`);
-      else process.stdout.write(`${outcome.message}\n`);
+      if (ctx.logFormat === "json") out(JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message }));
+      else out(printable(outcome.message));
       return 0;
     }),
 };
