@@ -55,7 +55,8 @@ test("stored names with newlines and control characters are printed escaped in t
   const rows: SourceTable[] = HOSTILE.map(([identifier, tableName], i) => ({
     identifier,
     catalogName: "",
-    databaseName: "shop",
+    // the last row has lost its database_name: its identifier changes, and the warning quotes both
+    databaseName: i === HOSTILE.length - 1 ? "" : "shop",
     schemaName: "",
     tableName,
     tableType: "table",
@@ -77,9 +78,11 @@ test("stored names with newlines and control characters are printed escaped in t
   assert.match(migrate.stdout, /shop\.evil\\nFAKE: 0\/0 \(100\.0%\) \[mysql\]/);
   assert.match(report.stdout, /shop\.red\\x1b\[31mALERT\\x1b\[0m/);
   assert.match(report.stdout, /shop\.rtl\\u\{202e\}gnp\.exe/);
-  assert.match(report.stdout, /shop\.cr\\rOVERWRITE/);
+  assert.match(migrate.stderr, /^warning: identifier shop\.cr\\rOVERWRITE becomes cr\\rOVERWRITE: /m);
+  assert.match(report.stdout, /^ {4}cr\\rOVERWRITE$/m);
   // the names themselves are stored as they came
-  assert.deepEqual((await readRows(store)).map((r) => r.identifier).sort(), HOSTILE.map(([id]) => id).sort());
+  const stored = HOSTILE.map(([id]) => (id === "shop.cr\rOVERWRITE" ? "cr\rOVERWRITE" : id));
+  assert.deepEqual((await readRows(store)).map((r) => r.identifier).sort(), stored.sort());
 });
 
 const RUST_LOG_LINE = /\[\d{4}-\d\d-\d\dT[\d:]+Z (?:WARN|INFO|ERROR|DEBUG)\s+lance/;
