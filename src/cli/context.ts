@@ -48,7 +48,7 @@ export function withCommonOptions<T>(y: Argv<T>, options: { workers: boolean; db
 
 /** `--workers`: read by `workerCount`. */
 export function workersOption() {
-  return numberOption(`worker threads (default: the ${cpuCores()} CPU cores; at most ${MAX_WORKERS_PER_CORE} x cores)`);
+  return numberOption(`worker threads (default: the ${defaultWorkers()} CPU cores; at most ${MAX_WORKERS_PER_CORE} x cores)`);
 }
 
 /**
@@ -88,21 +88,18 @@ export function wholeNumber(name: string, value: unknown, defaultValue: number, 
 }
 
 /** Worker threads beyond this many per CPU core only add memory: `--workers 1000` once grew to 14 GB and died. */
-export const MAX_WORKERS_PER_CORE = 4;
-
-function cpuCores(): number {
-  return defaultWorkers();
-}
+const MAX_WORKERS_PER_CORE = 4;
 
 /**
  * `--workers`: a whole number >= 1 (default: the CPU cores), capped at MAX_WORKERS_PER_CORE x cores with a
  * note saying so.
  */
 export function workerCount(value: unknown, progress: Progress): number {
-  const requested = wholeNumber("--workers", value, cpuCores(), 1);
-  const cap = MAX_WORKERS_PER_CORE * cpuCores();
+  const cores = defaultWorkers();
+  const requested = wholeNumber("--workers", value, cores, 1);
+  const cap = MAX_WORKERS_PER_CORE * cores;
   if (requested <= cap) return requested;
-  progress.warn(`--workers ${requested} capped at ${cap} (${MAX_WORKERS_PER_CORE} x the ${cpuCores()} CPU cores): more threads only add memory, each holds its own parser and model`);
+  progress.warn(`--workers ${requested} capped at ${cap} (${MAX_WORKERS_PER_CORE} x the ${cores} CPU cores): more threads only add memory, each holds its own parser and model`);
   return cap;
 }
 

@@ -60,7 +60,7 @@ interface OsCause {
 }
 
 /** The operating-system failure behind `err` (its own code, a cause's, or the errno in its text), if any. */
-export function osCause(err: unknown): OsCause | undefined {
+function osCause(err: unknown): OsCause | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
     const e = current as { code?: unknown; errno?: unknown; path?: unknown; cause?: unknown };
@@ -85,7 +85,7 @@ function fromText(text: string): OsCause | undefined {
 }
 
 /** A Rust message without source locations, repeated `Caused by:` chains and debug structures. */
-export function cleanNativeMessage(text: string): string {
+function cleanNativeMessage(text: string): string {
   let out = text.split(/\s*Caused by:/)[0];
   out = out.replace(/,?\s*(?:\/[^\s,]*|[A-Za-z]:\\[^\s,]*)\.rs:\d+:\d+/g, "");
   out = out.replace(/\bLanceError\(\w+\):\s*/g, "").replace(/\bGenericFailure,\s*/g, "");
