@@ -1,6 +1,7 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 /** The guide's name for `datus-schema report`. */
 import "./native-memory.js";
+import "./native-logging.js";
 import { hideBin } from "yargs/helpers";
 import { runCli } from "./run-cli.js";
 

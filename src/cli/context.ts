@@ -15,10 +15,14 @@ import {
   storePathFor,
 } from "../config/load-config.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
-import { DatusError, describeError, usageError } from "../errors.js";
+import { configError, DatusError, usageError } from "../errors.js";
 import type { Dialect } from "../model.js";
+import { printable } from "../printable.js";
+import { registerSecrets } from "../secrets.js";
+import { SCHEMA_TABLE } from "../store/schemas.js";
 import { ConsoleProgress, type LogFormat, type Progress } from "../engine/progress.js";
 import { defaultWorkers } from "../engine/pipeline.js";
+import { reportFailure } from "./failure.js";
 
 export const DEFAULT_CONFIG = "conf/agent.yml";
 export const BUSINESS_TERMS_FILE = "business_terms.yml";
@@ -28,7 +32,8 @@ export interface CommonArgs {
   readonly namespace?: string;
   readonly dbPath?: string;
   readonly logFormat?: string;
-  readonly workers?: number;
+  /** As typed: checked by `workerCount`. */
+  readonly workers?: unknown;
 }
 
 export function withCommonOptions<T>(y: Argv<T>, options: { workers: boolean; dbPath: boolean }) {
@@ -37,8 +42,21 @@ export function withCommonOptions<T>(y: Argv<T>, options: { workers: boolean; db
     .option("namespace", { type: "string", describe: "namespace in agent.namespace (default: the only one configured)" })
     .option("log-format", { type: "string", choices: ["text", "json"], default: "text", describe: "text, or one JSON object per line" });
   if (options.dbPath) out = out.option("db-path", { type: "string", describe: "the LanceDB store directory (overrides config and namespace)" });
-  if (options.workers) out = out.option("workers", { type: "number", describe: "worker threads (default: CPU cores)" });
+  if (options.workers) out = out.option("workers", workersOption());
   return out;
+}
+
+/** `--workers`: read by `workerCount`. */
+export function workersOption() {
+  return numberOption(`worker threads (default: the ${defaultWorkers()} CPU cores; at most ${MAX_WORKERS_PER_CORE} x cores)`);
+}
+
+/**
+ * A numeric flag, read by `wholeNumber` from the text as typed (no yargs type: `[number]` would turn `abc`
+ * into NaN before anyone could say what was typed).
+ */
+export function numberOption(describe: string) {
+  return { describe: `${describe} [number]`, requiresArg: true };
 }
 
 /** A boolean flag in every form the CONTRACT allows: `--f`, `--no-f`, `--f=yes|no|true|false|1|0`. */
@@ -53,11 +71,36 @@ export function flag(name: string, value: unknown, defaultValue: boolean): boole
   return parseBoolFlag(name, value);
 }
 
-/** A numeric flag: a whole number >= `min`, or the default when absent. Usage error (exit 2) otherwise. */
-export function wholeNumber(name: string, value: number | undefined, defaultValue: number, min = 0): number {
+/**
+ * A numeric flag: a whole number >= `min`, or the default when absent. Usage error (exit 2) naming the flag
+ * and what was typed otherwise.
+ */
+export function wholeNumber(name: string, value: unknown, defaultValue: number, min = 0): number {
   if (value === undefined) return defaultValue;
-  if (!Number.isInteger(value) || value < min) throw usageError(`${name} ${String(value)}: expected a whole number >= ${min}`);
-  return value;
+  if (Array.isArray(value)) throw usageError(`${name} is given ${value.length} times`, `give ${name} once`);
+  const text = typeof value === "string" ? value.trim() : String(value);
+  const n = typeof value === "number" ? value : /^[+]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    const shown = typeof value === "string" ? `"${printable(value)}"` : printable(String(value));
+    throw usageError(`${name} ${shown}: expected a whole number >= ${min}`, `write e.g. ${name} ${Math.max(min, defaultValue)}`);
+  }
+  return n;
+}
+
+/** Worker threads beyond this many per CPU core only add memory: `--workers 1000` once grew to 14 GB and died. */
+const MAX_WORKERS_PER_CORE = 4;
+
+/**
+ * `--workers`: a whole number >= 1 (default: the CPU cores), capped at MAX_WORKERS_PER_CORE x cores with a
+ * note saying so.
+ */
+export function workerCount(value: unknown, progress: Progress): number {
+  const cores = defaultWorkers();
+  const requested = wholeNumber("--workers", value, cores, 1);
+  const cap = MAX_WORKERS_PER_CORE * cores;
+  if (requested <= cap) return requested;
+  progress.warn(`--workers ${requested} capped at ${cap} (${MAX_WORKERS_PER_CORE} x the ${cores} CPU cores): more threads only add memory, each holds its own parser and model`);
+  return cap;
 }
 
 export interface Context {
@@ -78,29 +121,95 @@ function readConfig(args: CommonArgs): AgentConfig | undefined {
 }
 
 /**
+ * What a command does with its store directory, checked before any work (a store that is not there, or is a
+ * file, is exit 2 naming --db-path or the config key; one that cannot be written is exit 1 before anything
+ * changes):
+ * - `read`: it must exist (report, migrate --dry-run);
+ * - `write`: it must exist and be writable (migrate, embed);
+ * - `write-or-missing`: it may be missing; when there it must be writable (bootstrap and migrate --import-only,
+ *   which create it; rollback, which can bring a deleted store back from its backup).
+ */
+export type StoreUse = "read" | "write" | "write-or-missing";
+
+/** The store of the command running, once known: failure hints say how much room is left on its disk. */
+let activeStore: string | undefined;
+
+/**
  * `live: true` reads the chosen namespace's whole entry (a broken entry is an error then); otherwise only
  * its name is needed, so a namespace whose `${VAR}` is unset never stops `report` or `rollback`.
  */
-export function resolveContext(args: CommonArgs, needs: { live: boolean }): Context {
+export function resolveContext(args: CommonArgs, needs: { live: boolean; store: StoreUse }): Context {
   const logFormat: LogFormat = args.logFormat === "json" ? "json" : "text";
-  const workers = args.workers ?? defaultWorkers();
-  if (!Number.isInteger(workers) || workers < 1) throw usageError(`--workers ${args.workers}: expected a whole number >= 1`);
+  const progress = new ConsoleProgress(logFormat);
+  const workers = workerCount(args.workers, progress);
   const config = readConfig(args);
+  if (config) registerSecrets(config.secrets);
   if (!config && !args.dbPath) {
     throw usageError(`no config: ${DEFAULT_CONFIG} does not exist here and --config was not given`, "pass --config path/to/agent.yml, or --db-path path/to/store");
   }
   let namespace: NamespaceConfig | undefined;
   let storePath: string;
+  let name: string | undefined;
   if (config) {
     // --db-path alone names no namespace; with --namespace too, the namespace still gives the dialect and source
-    const name = args.dbPath && !args.namespace ? undefined : selectNamespaceName(config, args.namespace);
+    name = args.dbPath && !args.namespace ? undefined : selectNamespaceName(config, args.namespace);
     if (name && needs.live) namespace = selectNamespace(config, name);
     else if (name && !config.namespaceIssues[name]) namespace = selectNamespace(config, name);
     storePath = storePathFor(config, name, args.dbPath);
   } else {
     storePath = path.resolve(args.dbPath!);
   }
-  return { config, namespace, storePath, progress: new ConsoleProgress(logFormat), logFormat, workers, tagTermsYaml: config ? readTagTerms(config.path) : undefined };
+  checkStore(storePath, needs.store, args.dbPath !== undefined ? { flag: "--db-path" } : { namespace: name ?? "", config: config?.path ?? "" });
+  activeStore = storePath;
+  return { config, namespace, storePath, progress, logFormat, workers, tagTermsYaml: config ? readTagTerms(config.path) : undefined };
+}
+
+/** Where the store path came from, for the message. */
+type StoreOrigin = { readonly flag: "--db-path" } | { readonly namespace: string; readonly config: string };
+
+function checkStore(storePath: string, use: StoreUse, origin: StoreOrigin): void {
+  const shown = printable(storePath);
+  const named = "flag" in origin ? `--db-path ${shown}` : `the store of namespace ${origin.namespace} (${shown})`;
+  const fix =
+    "flag" in origin
+      ? `point --db-path at the store directory, the one holding ${SCHEMA_TABLE}.lance (a namespace's store is {base_path}/datus_db_{namespace})`
+      : `a namespace's store is {agent.storage.base_path}/datus_db_${origin.namespace}: check agent.storage.base_path in ${origin.config}, or build the store with \`datus-schema bootstrap --namespace ${origin.namespace}\``;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(storePath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw storeUsage(`${named}: a part of the path is a file, not a directory`, fix, origin);
+    if (code !== "ENOENT") throw new DatusError("store", `cannot read ${named}: ${(err as Error).message}`, "", { cause: err });
+  }
+  if (stat === undefined) {
+    if (use === "read" || use === "write") throw storeUsage(`${named} does not exist`, fix, origin);
+    return;
+  }
+  if (!stat.isDirectory()) throw storeUsage(`${named} is a file, not a store directory`, fix, origin);
+  if (use !== "read") checkWritable(storePath, named);
+}
+
+function storeUsage(message: string, hint: string, origin: StoreOrigin): DatusError {
+  return "flag" in origin ? usageError(message, hint) : configError(message, hint);
+}
+
+/**
+ * The store directory and the directories LanceDB and this tool write in (the table's, its version, data
+ * and transaction folders, `.datus-schema`) must be writable: found out now, not after a backup and a re-shape.
+ */
+function checkWritable(storePath: string, named: string): void {
+  const table = path.join(storePath, `${SCHEMA_TABLE}.lance`);
+  const dirs = [storePath, path.join(storePath, ".datus-schema"), table, ...["_versions", "data", "_transactions", "_indices", "_deletions"].map((d) => path.join(table, d))];
+  for (const dir of dirs) {
+    try {
+      if (fs.existsSync(dir)) fs.accessSync(dir, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "";
+      const why = code === "EROFS" ? "it is on a read-only filesystem" : code === "EACCES" || code === "EPERM" ? "this user may not write it" : (err as Error).message;
+      throw new DatusError("store", `cannot write ${named}: ${why} (${printable(dir)}); nothing was changed`, "", { cause: err });
+    }
+  }
 }
 
 /** The tag dictionary file beside agent.yml: read and checked here, so a bad one is exit 2 before any work. */
@@ -159,20 +268,19 @@ export function interruptSignal(progress: Progress): AbortSignal {
   return controller.signal;
 }
 
-/** Run a command body, map errors to messages and exit codes. */
-export async function runCommand(body: () => Promise<number>): Promise<void> {
+/**
+ * Run a command body, map errors to messages and exit codes (failure.ts): `error:` and `hint:` on stderr,
+ * and one JSON object on stdout when the command's output is JSON.
+ */
+export async function runCommand(format: LogFormat, body: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await body();
   } catch (err) {
-    if (err instanceof DatusError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-      process.exitCode = err.exitCode;
-    } else {
-      process.stderr.write(`error: ${describeError(err)}\n`);
-      if (err instanceof Error && err.stack && process.env.DATUS_SCHEMA_DEBUG) process.stderr.write(`${err.stack}\n`);
-      process.stderr.write("hint: committed batches stay committed; re-run the same command to resume, or set DATUS_SCHEMA_DEBUG=1 for a stack trace\n");
-      process.exitCode = 1;
-    }
+    process.exitCode = reportFailure(err, format, activeStore);
   }
+}
+
+/** The log format of a command's arguments, read leniently (a bad value is reported by the command itself). */
+export function logFormatOf(args: { readonly logFormat?: unknown }): LogFormat {
+  return args.logFormat === "json" ? "json" : "text";
 }

@@ -1,17 +1,30 @@
-/** What the commands print at the end: the run's summary and the store's coverage report. */
+/**
+ * What the commands print at the end: the run's summary and the store's coverage report. Names that come
+ * from a store or a database are escaped for the terminal (printable.ts); secrets of the config are redacted.
+ */
 import type { ImportOutcome } from "../engine/import-live.js";
-import type { MigrateOutcome } from "../engine/migrate.js";
+import { type MigrateOutcome, skippedLines } from "../engine/migrate.js";
 import type { LogFormat } from "../engine/progress.js";
 import { reportStore } from "../engine/store-report.js";
-import { formatReport, parseFailuresPerDialect, reportJson } from "../report/coverage.js";
+import { printable } from "../printable.js";
+import { formatReport, llmFallbackReasons, parseFailuresPerDialect, reportJson } from "../report/coverage.js";
+import { redactSecrets } from "../secrets.js";
+import { DatusError } from "../errors.js";
+import { reportFailure } from "./failure.js";
 
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
+/** One line (or several, already escaped) on stdout. */
+export function out(line: string): void {
+  process.stdout.write(`${redactSecrets(line)}\n`);
 }
 
 function perKey(counter: Record<string, number>): string {
   const entries = Object.entries(counter).sort((a, b) => b[1] - a[1]);
-  return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(", ") : "none";
+  return entries.length ? entries.map(([k, v]) => `${printable(k)} ${v}`).join(", ") : "none";
+}
+
+/** The distinct reasons of a counter, most frequent first, at most `max`. */
+function topReasons(counter: Readonly<Record<string, number>>, max: number): [string, number][] {
+  return Object.entries(counter).sort((a, b) => b[1] - a[1]).slice(0, max);
 }
 
 export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void {
@@ -35,7 +48,8 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         stale_vectors_written: c?.staleVectors ?? 0,
         indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
-        query_log: o.queryLog ?? null,
+        query_log: o.queryLog ? { queries: o.queryLog.queries, failed: o.queryLog.failed, skipped: o.queryLog.skipped, skipped_at: o.queryLog.skippedAt } : null,
+        identifiers_changed: o.identifiers ?? null,
         backup: o.backupPath ?? null,
         pre_migration_version: o.preMigrationVersion ?? null,
         // kilobytes; covers the worker threads and LanceDB's native memory (one process)
@@ -47,7 +61,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
   out("");
   out(o.status === "dry-run" ? "MIGRATION DRY RUN (nothing was written)" : "MIGRATION SUMMARY");
   out("=".repeat(80));
-  out(`Store: ${o.storePath}`);
+  out(`Store: ${printable(o.storePath)}`);
   switch (o.status) {
     case "nothing-to-do":
       out(`Status: nothing to do: all ${o.totalRows} tables are already v1 (use --force to redo every table)`);
@@ -67,18 +81,32 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
     out(`Parsed by: ${perKey(c.parsers)}`);
     out(`Tables with relationships: ${c.relationships}`);
     out(`DDL parse failures: ${c.parseFailureCount}${c.parseFailureCount ? " (migrated with what could be read; `report --details` lists them)" : ""}`);
-    for (const f of c.parseFailures.slice(0, o.status === "dry-run" ? 20 : 5)) out(`  ${f.identifier} [${f.dialect}]: ${f.error}`);
+    for (const f of c.parseFailures.slice(0, o.status === "dry-run" ? 20 : 5)) out(`  ${printable(f.identifier)} [${f.dialect}]: ${printable(f.error)}`);
     if (c.parseFailureCount > 5 && o.status !== "dry-run") out(`  ... and ${c.parseFailureCount - 5} more`);
     if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures} tables (migrated without statistics)`);
     if (c.embeddingFailureCount) {
       out(`Embedding failures: ${c.embeddingFailureCount} tables were not written and stay pending (re-run to retry):`);
-      for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${f.identifier}: ${f.error}`);
+      for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${printable(f.identifier)}: ${printable(f.error)}`);
+    }
+    const ids = o.identifiers;
+    if (ids && ids.rekeyed) {
+      out(`Identifiers re-keyed: ${ids.rekeyed} rows got a v1 identifier their stored one does not spell (made of their name columns; anything keyed on the old identifier will not find them):`);
+      for (const e of ids.examples.filter((x) => x.kind === "rekeyed")) out(`  ${printable(e.from)} -> ${printable(e.to)}`);
+    }
+    if (ids && ids.normalised) {
+      const e = ids.examples.find((x) => x.kind === "normalised");
+      out(`Identifiers normalised: ${ids.normalised} old-format identifiers written canonically${e ? ` (e.g. ${printable(e.from)} -> ${printable(e.to)})` : ""}`);
     }
     if (c.staleVectors) out(`Vectors kept: ${c.staleVectors} rows keep a vector of their definition (--keep-vectors): run \`datus-schema embed\` to embed their search_text`);
   }
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
-  if (o.llm) out(`LLM fallback: ${o.llm.recovered} tables read by the LLM, ${o.llm.unrecovered} it could not read`);
-  if (o.queryLog) out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed)`);
+  if (o.llm) {
+    out(`LLM fallback: ${o.llm.recovered} tables read by the LLM, ${o.llm.unrecovered} it could not read`);
+    // the cause once, not once per table: a wrong key fails every table the same way
+    for (const [reason, n] of topReasons(o.llm.failures, 3)) out(`  no answer for ${n}: ${printable(reason)}`);
+    if (o.llm.rejected) out(`  answers rejected for ${o.llm.rejected} (not the asked JSON, or naming what the DDL does not hold; \`report --details\` says why per table)`);
+  }
+  if (o.queryLog) out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed${o.queryLog.skipped ? `; ${printable(skippedLines({ count: o.queryLog.skipped, at: o.queryLog.skippedAt }))}` : ""})`);
   if (o.status !== "dry-run") {
     out(`Backup: ${o.backupPath ?? "none (--skip-backup, or taken by an earlier run)"}`);
     if (o.preMigrationVersion !== undefined) out(`Undo with: datus-schema rollback --db-path ${o.storePath}   (returns to table version ${o.preMigrationVersion})`);
@@ -107,14 +135,14 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   out("");
   out("LIVE IMPORT SUMMARY");
   out("=".repeat(80));
-  out(`Store: ${storePath}`);
+  out(`Store: ${printable(storePath)}`);
   out(`Tables in the live database: ${o.listed}${o.unchanged ? ` (${o.unchanged} unchanged, skipped)` : ""}`);
   out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
   if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
   if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);
   if (c.embeddingFailureCount) {
     out(`Embedding failures: ${c.embeddingFailureCount} tables were not written (re-run to retry):`);
-    for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${f.identifier}: ${f.error}`);
+    for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${printable(f.identifier)}: ${printable(f.error)}`);
   }
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
 }
@@ -125,7 +153,7 @@ export async function printStoreReport(storePath: string, topTags: number, forma
     out(
       JSON.stringify({
         ...reportJson(figures),
-        parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures) },
+        parse_failures: { total: parseFailures.length, per_dialect: parseFailuresPerDialect(parseFailures), llm_fallback: llmFallbackReasons(parseFailures) },
         vectors: vectors ? { search_text: vectors.searchText, definition: vectors.stale, none: vectors.none, model: vectors.model ?? null } : null,
         embedding_failures: { total: embeddingFailures.length, tables: embeddingFailures.slice(0, 1000) },
         unfinished_migration: unfinished ? { started_at: unfinished.startedAt, pending: unfinished.pending, pre_migration_version: unfinished.preMigrationVersion } : null,
@@ -141,9 +169,10 @@ export async function printStoreReport(storePath: string, topTags: number, forma
  * Exit status of a run whose other work is done: 1 when tables could not be embedded (they stay pending,
  * committed work stays committed), with the error and hint every failure ends with.
  */
-export function reportEmbeddingFailures(count: number): number {
+export function reportEmbeddingFailures(count: number, format: LogFormat): number {
   if (count === 0) return 0;
-  process.stderr.write(`error: ${count} tables could not be embedded and were left pending (everything else is committed)\n`);
-  process.stderr.write("hint: see the embedding failures above and `datus-schema report --details`; re-run the same command to retry them\n");
-  return 1;
+  return reportFailure(
+    new DatusError("failed", `${count} tables could not be embedded and were left pending (everything else is committed)`, "see the embedding failures above and `datus-schema report --details`; re-run the same command to retry them"),
+    format,
+  );
 }

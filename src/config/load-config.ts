@@ -100,6 +100,11 @@ export interface AgentConfig {
   readonly embedding: EmbeddingConfig;
   /** `agent.storage.document` and `agent.storage.metric` (defaults when absent): Datus's datus_db.cfg lists all three. */
   readonly otherEmbeddings: { readonly document: EmbeddingIdentity; readonly metric: EmbeddingIdentity };
+  /**
+   * Values that must never be printed or stored: every `password`/`api_key`/`secret`/`token` value, the values
+   * of `${VAR}`s with such names, and passwords written inside URLs (`user:password@host`).
+   */
+  readonly secrets: readonly string[];
 }
 
 const DEFAULT_MAX_CONNECTIONS = 4;
@@ -161,7 +166,49 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv = process.
       document: readIdentity(mapAt(storage, "document", "agent.storage.document"), "agent.storage.document", env),
       metric: readIdentity(mapAt(storage, "metric", "agent.storage.metric"), "agent.storage.metric", env),
     },
+    secrets: secretsOf(agent, env),
   };
+}
+
+/** Keys and variable names that hold secrets. */
+const SECRET_NAME = /pass(?:word)?|passwd|pwd|secret|token|api_?key|credential/i;
+const VAR_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const URL_PASSWORD = /\/\/[^/:@\s]*:([^@/\s]+)@/g;
+
+/** The secrets anywhere under `agent` (see `AgentConfig.secrets`); entries that cannot be read still count. */
+function secretsOf(agent: YamlMap, env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, key: string): void => {
+    if (typeof value === "string") {
+      const secretKey = SECRET_NAME.test(key);
+      for (const [, name] of value.matchAll(VAR_REFERENCE)) {
+        const resolved = env[name];
+        if (resolved !== undefined && (secretKey || SECRET_NAME.test(name))) out.push(resolved);
+      }
+      let resolved = value;
+      try {
+        resolved = substituteEnv(value, key, env);
+      } catch {
+        // an unset ${VAR} is reported where the entry is used
+      }
+      if (secretKey) out.push(resolved);
+      for (const [, password] of resolved.matchAll(URL_PASSWORD)) out.push(password, decodeURIComponentSafe(password));
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (isMap(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(agent, "agent");
+  return [...new Set(out)];
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -359,7 +406,7 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
   if (written === undefined) throw configError(`${keyPath}.type is missing`, NAMESPACE_TYPES_HINT);
   const type = NAMESPACE_TYPES[written.trim().toLowerCase()];
   if (type === undefined) {
-    throw configError(`${keyPath}.type is "${written}", which is not a supported database type`, NAMESPACE_TYPES_HINT);
+    throw configError(`${keyPath}.type is ${shownValue(entry, "type", written)}, which is not a supported database type`, NAMESPACE_TYPES_HINT);
   }
 
   let uri = text("uri");
@@ -377,7 +424,7 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
     const file = fileUriToPath(uri.trim(), type, env);
     if (file === undefined) {
       throw configError(
-        `${keyPath}.uri "${uri}" is neither a file path nor a ${type}:/// URI`,
+        `${keyPath}.uri ${shownValue(entry, "uri", uri)} is neither a file path nor a ${type}:/// URI`,
         `write a path (data/example.${ext}), ${type}:///data/example.${ext}, or ${type}:////absolute/path.${ext}`,
       );
     }
@@ -477,11 +524,20 @@ function intAt(
   const value = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
   if (!(value >= min && value <= max)) {
     throw configError(
-      `${keyPath} is "${written}", not a whole number from ${min} to ${max}`,
+      `${keyPath} is ${shownValue(parent, key, written)}, not a whole number from ${min} to ${max}`,
       `write ${key}: <number> with a number from ${min} to ${max}`,
     );
   }
   return value;
+}
+
+/**
+ * A value for an error message: as written in the file when it comes from `${VAR}` (the variable's value
+ * may be a secret put under the wrong key), else as read.
+ */
+function shownValue(parent: YamlMap, key: string, resolved: string): string {
+  const raw = parent[key];
+  return typeof raw === "string" && raw.includes("${") ? `"${raw}" (from the environment)` : `"${resolved}"`;
 }
 
 function describeValue(value: unknown): string {

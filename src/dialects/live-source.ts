@@ -66,7 +66,7 @@ export interface LiveSource {
  * A namespace of the config (CONTRACT §2, `agent.namespace.<name>`) as config loading reads it; only `type` is
  * required, so a caller (the demo) can open a DuckDB file with just `type` and `uri`.
  */
-export type LiveNamespace = Partial<Omit<NamespaceConfig, "name" | "type">> & { readonly type: string };
+export type LiveNamespace = Partial<Omit<NamespaceConfig, "type">> & { readonly type: string };
 
 /** Opens the live database a namespace names, with the engine its `type` names. */
 export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
@@ -88,9 +88,10 @@ export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
       return openMySqlNamespace(ns);
     }
     default:
+      // a config the tool cannot serve (exit 2, nothing touched), not a database that failed
       throw new DatusError(
-        "source",
-        `live database type ${ns.type} is not supported yet`,
+        "config",
+        `${ns.name === undefined ? "live database type" : `agent.namespace.${ns.name}.type`} ${ns.type} is not supported yet`,
         "types duckdb, postgresql, mysql and mariadb can be read live for now; run migrate without --import-schemas and " +
           "--extract-statistics to upgrade the store from its DDL alone",
       );

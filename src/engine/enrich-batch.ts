@@ -33,6 +33,8 @@ export interface TableFailure {
   readonly identifier: string;
   readonly dialect: string;
   readonly error: string;
+  /** Why the LLM fallback did not read it either, when it was asked (`--llm-fallback`). */
+  readonly llm?: string;
 }
 
 export interface EnrichResult {

@@ -1,7 +1,7 @@
 /**
  * `--llm-fallback`: a pipeline stage that asks an LLM for the structure of the tables no parser could read,
  * and re-enriches those rows from its (validated) answer. A table the LLM cannot help keeps the row the
- * parsers gave it and stays counted as a parse failure.
+ * parsers gave it and stays counted as a parse failure, its failure record saying why the LLM did not help.
  */
 import { enrichTable } from "../enrich/enrich-table.js";
 import type { TagDictionary } from "../enrich/tag-dictionary.js";
@@ -17,6 +17,15 @@ export interface LlmRecoveryCounts {
   recovered: number;
   /** Tables handed to the LLM that it could not help with. */
   unrecovered: number;
+  /** Of those, the tables it gave no answer for (HTTP errors, timeouts, the breaker open), by why: printed once each. */
+  failures: Record<string, number>;
+  /** Of those, the tables whose answer was rejected (not the asked JSON, or naming what the DDL does not hold). */
+  rejected: number;
+}
+
+/** Counts of a run that has not asked anything yet. */
+export function noLlmRecovery(): LlmRecoveryCounts {
+  return { recovered: 0, unrecovered: 0, failures: {}, rejected: 0 };
 }
 
 export interface LlmRecoveryOptions {
@@ -31,6 +40,7 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
   return async (result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> => {
     if (result.parseFailures.length === 0) return result;
     const failed = new Map(result.parseFailures.map((f) => [f.identifier, f]));
+    const why = new Map<string, string>();
     const rows = [...result.rows];
     const vectors = result.vectors;
     const dim = options.vectors.dim;
@@ -43,9 +53,12 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
         if (!failure) return;
         // enrichBatch keeps the order of its task: row i is the table of sources[i]
         const source = sources[i];
-        const structure = await llm.parse(source.definition, failure.dialect as Dialect);
+        const { structure, outcome, reason } = await llm.parseDetailed(source.definition, failure.dialect as Dialect);
         if (!structure) {
           counts.unrecovered++;
+          if (outcome === "failed") counts.failures[reason ?? "no answer"] = (counts.failures[reason ?? "no answer"] ?? 0) + 1;
+          else counts.rejected++;
+          if (reason !== undefined) why.set(row.identifier, reason);
           return;
         }
         const enriched = enrichTable(source, {
@@ -75,7 +88,7 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
       parsers,
       summaries,
       parsedOk: [...result.parsedOk, ...recovered],
-      parseFailures: result.parseFailures.filter((f) => !recovered.has(f.identifier)),
+      parseFailures: result.parseFailures.filter((f) => !recovered.has(f.identifier)).map((f) => (why.has(f.identifier) ? { ...f, llm: why.get(f.identifier) } : f)),
     };
   };
 }

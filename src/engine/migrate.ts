@@ -28,7 +28,8 @@ import { JoinEvidence, readQueryLog } from "../relationships/query-log.js";
 import { indexCatalog } from "./catalog-pass.js";
 import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
-import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
+import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-recovery.js";
+import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
@@ -70,7 +71,9 @@ export interface MigrateOutcome {
   readonly todo: number;
   readonly counts?: PipelineCounts;
   readonly llm?: LlmRecoveryCounts;
-  readonly queryLog?: { readonly queries: number; readonly failed: number };
+  readonly queryLog?: QueryLogCounts;
+  /** Rows whose v1 identifier differs from the stored one. */
+  readonly identifiers?: IdentifierChanges;
   readonly backupPath?: string;
   /** `backupPath` was taken by this run (not by an earlier one): a later step of the same run needs no other. */
   readonly backupTakenNow?: boolean;
@@ -79,6 +82,14 @@ export interface MigrateOutcome {
   readonly totalRows: number;
   /** Indexes built after the run. */
   readonly indexesBuilt?: readonly string[];
+}
+
+/** What a query log gave: statements read, those not parsed, lines that were no query (and where the first are). */
+export interface QueryLogCounts {
+  readonly queries: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly skippedAt: readonly string[];
 }
 
 export const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
@@ -148,8 +159,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     const table = await store.schemaTable();
     const todo = options.shard ? await countShard(table, scanFilter, options.shard) : todoTotal;
     if (rebuildV1) progress.log(`dry run: would rebuild the table (${summary.dim !== dim ? `vectors ${summary.dim ?? "none"} -> ${dim}-d` : "embedding-function entry"})`);
-    const { counts, llm, queryLog } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
-    return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, resumed, totalRows: summary.rows };
+    const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
+    return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, identifiers, resumed, totalRows: summary.rows };
   }
 
   if (todoTotal === 0 && !rebuildV1) {
@@ -174,7 +185,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
   const table = await store.schemaTable();
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
-  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
+  const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
   let indexesBuilt: string[] | undefined;
   if (!counts.interrupted) {
     const done = (await table.countRows(PENDING_FILTER)) === 0;
@@ -190,6 +201,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     counts,
     llm,
     queryLog,
+    identifiers,
     backupPath: recorded.backupPath,
     backupTakenNow: state === undefined && recorded.backupPath !== undefined,
     preMigrationVersion: recorded.preMigrationVersion,
@@ -271,7 +283,7 @@ async function enrichRows(
   todo: number,
   options: MigrateOptions,
   shard: string | undefined,
-): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: { queries: number; failed: number } }> {
+): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: QueryLogCounts; identifiers: IdentifierChanges }> {
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
   const keep = options.embedding.vectors.kind === "keep";
@@ -283,9 +295,10 @@ async function enrichRows(
   const pool = createEnrichPool(options.workers);
   // a dry run never calls a paid embeddings API
   const vectors = options.dryRun && options.embedding.vectors.kind === "remote" ? keptVectors(dim) : vectorSourceFor(options.embedding, pool, dim);
-  const stages: ResultStage[] = [];
-  const llm = options.llm ? { recovered: 0, unrecovered: 0 } : undefined;
-  let queryLog: { queries: number; failed: number } | undefined;
+  const identifiers = noIdentifierChanges();
+  const stages: ResultStage[] = [identifierChangeStage(identifiers, options.progress)];
+  const llm = options.llm ? noLlmRecovery() : undefined;
+  let queryLog: QueryLogCounts | undefined;
   try {
     if (options.llm && llm) stages.push(
         llmRecoveryStage(
@@ -297,7 +310,7 @@ async function enrichRows(
     if (options.extractRelationships) {
       const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, options.signal);
       const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;
-      if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed };
+      if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed, skipped: evidence.skippedLines.count, skippedAt: evidence.skippedLines.at };
       stages.push(relationshipStage(index, evidence));
     }
     options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
@@ -316,7 +329,7 @@ async function enrichRows(
       stages,
       tagTermsYaml: options.tagTermsYaml,
     });
-    return { counts, llm, queryLog };
+    return { counts, llm, queryLog, identifiers };
   } finally {
     options.progress.finish();
     await pool.destroy();
@@ -326,7 +339,16 @@ async function enrichRows(
 /** Read a query log and count the column equalities of its JOINs. */
 export async function mineQueryLog(path: string, dialect: Dialect, progress: Progress): Promise<JoinEvidence> {
   const evidence = new JoinEvidence();
-  for await (const sql of readQueryLog(path)) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
+  const log = readQueryLog(path);
+  for await (const sql of log) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
+  evidence.skippedLines = { count: log.skipped, at: log.skippedAt };
   progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed`);
+  if (log.skipped > 0) progress.warn(`query log ${path}: ${skippedLines(evidence.skippedLines)}`);
   return evidence;
+}
+
+/** `3 lines skipped (not JSON, or no "sql" field): a.jsonl:2, a.jsonl:7, ...` */
+export function skippedLines(s: { readonly count: number; readonly at: readonly string[] }): string {
+  const more = s.count > s.at.length ? `, and ${s.count - s.at.length} more` : "";
+  return `${s.count} lines skipped (not JSON, or no string "sql" field): ${s.at.join(", ")}${more}`;
 }

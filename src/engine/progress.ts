@@ -2,6 +2,9 @@
  * Progress on long work: a one-line bar on a terminal, periodic JSON lines with --log-format=json,
  * plain periodic lines otherwise (cron logs), and log messages in the same format.
  */
+import { printable } from "../printable.js";
+import { redactSecrets } from "../secrets.js";
+
 export type LogFormat = "text" | "json";
 
 export interface Progress {
@@ -46,14 +49,15 @@ export class ConsoleProgress implements Progress {
     return this.format === "text" && Boolean(this.out.isTTY);
   }
 
+  /** One line per message: names from the store are escaped (printable.ts), secrets of the config redacted. */
   private emit(level: string, message: string, fields?: Record<string, unknown>): void {
     if (this.format === "json") {
-      this.jsonOut.write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg: message, ...fields })}\n`);
+      this.jsonOut.write(`${redactSecrets(JSON.stringify({ ts: new Date().toISOString(), level, msg: message, ...fields }))}\n`);
       return;
     }
     this.clearBar();
     const extra = fields && Object.keys(fields).length ? ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : "";
-    this.out.write(`${level === "warn" ? "warning: " : ""}${message}${extra}\n`);
+    this.out.write(`${level === "warn" ? "warning: " : ""}${printable(redactSecrets(`${message}${extra}`))}\n`);
   }
 
   log(message: string, fields?: Record<string, unknown>): void {

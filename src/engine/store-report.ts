@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from "apache-arrow";
 import { DatusError } from "../errors.js";
-import { CoverageCounter, type CoverageFigures, type ReportRow, type VectorFigures } from "../report/coverage.js";
+import { CoverageCounter, type CoverageFigures, type ParseFailure as ReportedParseFailure, type ReportRow, type VectorFigures } from "../report/coverage.js";
 import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFailures, readParseFailures, readState, type ParseFailure } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
@@ -27,7 +27,7 @@ const REPORT_COLUMNS = [
 
 export interface StoreReport {
   readonly figures: CoverageFigures;
-  readonly parseFailures: readonly ParseFailure[];
+  readonly parseFailures: readonly ReportedParseFailure[];
   readonly vectors?: VectorFigures;
   /** Tables whose embedding failed and was not retried successfully since. */
   readonly embeddingFailures: readonly { readonly identifier: string; readonly error: string }[];
@@ -79,10 +79,8 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
       }
     }
   }
+  // an empty table is reported as such (0 of 0), not as a failure: a bootstrap of an empty schema made it
   const figures = counter.result(topTags);
-  if (figures.total === 0) {
-    throw new DatusError("empty", `${SCHEMA_TABLE} in ${storePath} has no records`, "migrate a store that has v0 rows, or build one with `datus-schema bootstrap`");
-  }
   let vectors: VectorFigures | undefined;
   if (present.has("vector")) {
     const v1None = present.has("metadata_version") ? await table.countRows("metadata_version = 1 AND vector IS NULL") : 0;
@@ -99,5 +97,11 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
   }
   const state = readState(storePath);
   const unfinished = state && state.phase !== "done" ? { startedAt: state.startedAt, pending: figures.total - v1, preMigrationVersion: state.preMigrationVersion } : undefined;
-  return { figures, parseFailures: readParseFailures(storePath), vectors, embeddingFailures: readEmbeddingFailures(storePath), unfinished };
+  return { figures, parseFailures: readParseFailures(storePath).map(withLlmReason), vectors, embeddingFailures: readEmbeddingFailures(storePath), unfinished };
+}
+
+/** A recorded parse failure with the LLM fallback's reason, when the run that recorded it asked the LLM (llm-recovery.ts). */
+function withLlmReason(f: ParseFailure): ReportedParseFailure {
+  const llm = (f as { readonly llm?: unknown }).llm;
+  return typeof llm === "string" ? { identifier: f.identifier, dialect: f.dialect, error: f.error, llm } : f;
 }

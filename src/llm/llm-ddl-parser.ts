@@ -15,6 +15,13 @@
  * - At most `concurrency` questions are in flight (p-limit); identical DDL (same dialect) in flight at the
  *   same time is asked once.
  * - A 401/403/404 breaks the client: later questions fail at once, without requests (`lastError` says why).
+ * - Circuit breaker: after BREAKER_FAILURES consecutive failures (a request that timed out, or a question
+ *   that got no answer after its retries: connection errors, 5xx, 429) the parser stops asking for the rest of
+ *   its life: requests in flight are cancelled and every later question fails at once with the reason. Any
+ *   answer (a 2xx, or a 4xx that is about one request) resets the count. A hanging endpoint thus costs one
+ *   timeout, not `retries + 1` timeouts per table; a server that is down costs one question's retries.
+ * - `onWarning` hears, once each: the first timed-out request, a client broken by a 401/403/404, and the
+ *   breaker opening.
  * - `close()` waits for the questions in flight and the cache file's appends; `parse` after it throws.
  */
 import pLimit, { type LimitFunction } from "p-limit";
@@ -23,7 +30,7 @@ import { DatusError, describeError, usageError } from "../errors.js";
 import type { Dialect, TableStructure } from "../model.js";
 import { AnswerCache, cacheKey } from "./answer-cache.js";
 import { ddlPrompt } from "./ddl-prompt.js";
-import { OpenAiChatClient } from "./openai-chat.js";
+import { chatFailure, OpenAiChatClient } from "./openai-chat.js";
 import { validateAnswer } from "./validate-answer.js";
 
 export interface LlmDdlParserOptions {
@@ -38,6 +45,8 @@ export interface LlmDdlParserOptions {
   readonly cacheFile?: string;
   /** Abort: questions in flight and queued fail at once (counted as failed). */
   readonly signal?: AbortSignal;
+  /** Told what a user should know while the run goes on (a timeout, a wrong key, the breaker opening). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface LlmStats {
@@ -67,6 +76,9 @@ export interface LlmParseResult {
 /** The reference's limit of DDL size. */
 const MAX_DDL_CHARS = 512 * 1024;
 
+/** Consecutive failures (timed-out requests, questions without an answer) after which the parser stops asking. */
+export const BREAKER_FAILURES = 3;
+
 /** What one question ended with: the model's text, or why there is none. */
 type Answer = { readonly content: string } | { readonly error: string };
 
@@ -79,6 +91,12 @@ export class LlmDdlParser {
   private readonly inFlight = new Map<string, Promise<Answer>>();
   private closed = false;
   private lastFailure: string | undefined;
+  private consecutiveFailures = 0;
+  /** Set when the breaker opened: why every later question fails. */
+  private stoppedBecause: string | undefined;
+  private readonly stop = new AbortController();
+  private readonly warned = new Set<"timeout" | "broken" | "breaker">();
+  private readonly keyPath: string;
 
   /**
    * Usage error for a bad concurrency/retries/timeout; config error for a model entry without a usable
@@ -95,14 +113,16 @@ export class LlmDdlParser {
       throw usageError(`LLM timeout must be a positive number of milliseconds, got ${opts.timeoutMs}`, "give e.g. 60000");
     }
     this.opts = opts;
+    this.keyPath = `agent.models.${opts.model.key}`;
     this.client = new OpenAiChatClient({
       model: opts.model,
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
-      signal: opts.signal,
+      signal: opts.signal ? AbortSignal.any([opts.signal, this.stop.signal]) : this.stop.signal,
       onRequest: () => {
         this.stats.requests++;
       },
+      onAttempt: (outcome) => this.attempted(outcome),
     });
     this.cache = new AnswerCache(opts.cacheFile);
     this.limit = pLimit(opts.concurrency);
@@ -121,6 +141,11 @@ export class LlmDdlParser {
   /** The last failure (no answer), with the hint of its DatusError when it had one: for the run's warning. */
   get lastError(): string | undefined {
     return this.lastFailure;
+  }
+
+  /** Why the parser stopped asking (the circuit breaker opened), if it did. */
+  get stopped(): string | undefined {
+    return this.stoppedBecause;
   }
 
   /** The first failed append to the cache file, if any. */
@@ -168,15 +193,46 @@ export class LlmDdlParser {
   }
 
   private async ask(ddl: string, dialect: Dialect, key: string): Promise<Answer> {
+    if (this.stoppedBecause !== undefined) return { error: this.stoppedBecause };
     try {
       const content = await this.client.complete({ messages: ddlPrompt(ddl, dialect), json: true });
       this.cache.set(key, content, this.opts.model.model);
       return { content };
     } catch (err) {
+      if (this.stoppedBecause !== undefined) return { error: this.stoppedBecause };
       const error = err instanceof DatusError && err.hint !== "" ? `${err.message} (hint: ${err.hint})` : describeError(err);
       this.lastFailure = error;
+      if (this.client.broken !== undefined) this.warnOnce("broken", `${error}; the LLM fallback is not asked again this run`);
+      // a passing failure the retries did not get past; timeouts were counted one by one as they happened
+      else if (chatFailure(err)?.retryable && chatFailure(err)?.kind !== "timeout") this.failed(error);
       return { error };
     }
+  }
+
+  /** A request ended: a timeout counts towards the breaker, an answer resets it. */
+  private attempted(outcome: number | "timeout"): void {
+    if (outcome === "timeout") {
+      const seconds = this.opts.timeoutMs / 1000;
+      const who = `LLM ${this.keyPath} (${this.opts.model.model})`;
+      this.warnOnce("timeout", `${who}: a request got no answer within ${seconds} s (--llm-timeout); it is retried, and after ${BREAKER_FAILURES} failures in a row the LLM fallback stops for this run`);
+      this.failed(`${who}: no answer within ${seconds} s (hint: the endpoint of ${this.keyPath}.base_url is slow or unreachable: check the server, or allow more time with --llm-timeout)`);
+    } else if (outcome < 500 && outcome !== 408 && outcome !== 429) {
+      this.consecutiveFailures = 0;
+    }
+  }
+
+  private failed(why: string): void {
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures < BREAKER_FAILURES || this.stoppedBecause !== undefined) return;
+    this.stoppedBecause = `the LLM fallback stopped asking after ${BREAKER_FAILURES} failures in a row (last: ${why})`;
+    this.warnOnce("breaker", `${this.stoppedBecause}; the remaining unreadable tables migrate without it and stay counted as parse failures`);
+    this.stop.abort();
+  }
+
+  private warnOnce(what: "timeout" | "broken" | "breaker", message: string): void {
+    if (this.warned.has(what)) return;
+    this.warned.add(what);
+    this.opts.onWarning?.(message);
   }
 
   private fromAnswer(answer: Answer, ddl: string, dialect: Dialect, cached: boolean): LlmParseResult {

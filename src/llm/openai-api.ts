@@ -113,6 +113,8 @@ export interface SdkClientOptions {
   readonly maxRetryAfterMs?: number;
   /** Called once per HTTP request sent, retries included. */
   readonly onRequest?: () => void;
+  /** Called once per request that ended: with its HTTP status, or `timeout` when no answer came within `timeoutMs`. */
+  readonly onAttempt?: (outcome: number | "timeout") => void;
 }
 
 /** The SDK client of a model entry's API root. */
@@ -122,7 +124,15 @@ export function sdkClient(model: ModelConfig, root: ApiRoot, opts: SdkClientOpti
     opts.onRequest?.();
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return capRetryAfter(await fetch(input, { ...init, signal }), capMs);
+    let res: Response;
+    try {
+      res = await fetch(input, { ...init, signal });
+    } catch (err) {
+      if (timeout.aborted) opts.onAttempt?.("timeout");
+      throw err;
+    }
+    opts.onAttempt?.(res.status);
+    return capRetryAfter(res, capMs);
   };
   return new OpenAI({
     apiKey: model.apiKey,
@@ -132,7 +142,8 @@ export function sdkClient(model: ModelConfig, root: ApiRoot, opts: SdkClientOpti
     organization: null,
     project: null,
     maxRetries: Math.max(0, Math.floor(opts.retries)),
-    timeout: Math.ceil(opts.timeoutMs),
+    // a backstop: our own timeout in `countingFetch` fires first, so a timeout is told apart from a cancel
+    timeout: Math.ceil(opts.timeoutMs) + 1000,
     fetch: countingFetch,
     logLevel: "off",
   });

@@ -18,7 +18,7 @@
 import OpenAI from "openai";
 import type { ModelConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
-import { abortable, apiFailure, apiRoot, apiRootFor, apiUrl, failureHint, sdkClient, snippet } from "./openai-api.js";
+import { abortable, apiFailure, type ApiFailure, apiRoot, apiRootFor, apiUrl, failureHint, sdkClient, snippet } from "./openai-api.js";
 
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
@@ -37,6 +37,8 @@ export interface ChatClientOptions {
   readonly signal?: AbortSignal;
   /** Called once per HTTP request sent (for counting). */
   readonly onRequest?: () => void;
+  /** Called once per request that ended: its HTTP status, or `timeout` (see openai-api.ts). */
+  readonly onAttempt?: (outcome: number | "timeout") => void;
 }
 
 export interface ChatRequest {
@@ -57,6 +59,14 @@ export function chatCompletionsUrl(baseUrl: string, keyPath = "base_url"): strin
 /** The endpoint of a model entry: its base_url, or the vendor default when absent. Config error when neither. */
 export function endpointFor(model: ModelConfig): string {
   return apiUrl(apiRootFor(model), "chat/completions");
+}
+
+/** Why each error `complete` threw came about. */
+const failures = new WeakMap<DatusError, ApiFailure>();
+
+/** Why a call of `complete` failed (its kind, status, whether a later attempt may work), for the errors it throws. */
+export function chatFailure(err: unknown): ApiFailure | undefined {
+  return err instanceof DatusError ? failures.get(err) : undefined;
 }
 
 export class OpenAiChatClient {
@@ -129,6 +139,7 @@ export class OpenAiChatClient {
       failure.kind === "http" ? undefined : { cause: err },
     );
     if (failure.breaksClient) this.brokenError = error;
+    failures.set(error, failure);
     return error;
   }
 }

@@ -28,13 +28,19 @@ export const QUERY_LOG = "query_log";
 export interface QueryLog extends AsyncIterable<string> {
   /** JSONL lines skipped so far: not JSON, or without a string `sql` field. Blank lines are not counted. */
   readonly skipped: number;
+  /** Where the first SKIPPED_SHOWN of them are: `file:line` (lines counted from 1, blank ones included). */
+  readonly skippedAt: readonly string[];
 }
+
+/** How many skipped lines are located by `file:line`; the rest are only counted. */
+export const SKIPPED_SHOWN = 5;
 
 const JSONL = /\.(?:jsonl|ndjson)$/i;
 const SQL = /\.sql$/i;
 
 class QueryLogReader implements QueryLog {
   skipped = 0;
+  readonly skippedAt: string[] = [];
 
   constructor(private readonly root: string) {}
 
@@ -54,7 +60,9 @@ class QueryLogReader implements QueryLog {
 
   private async *jsonl(file: string): AsyncGenerator<string> {
     const lines = readline.createInterface({ input: fs.createReadStream(file, "utf8"), crlfDelay: Infinity });
+    let lineNumber = 0;
     for await (const line of lines) {
+      lineNumber++;
       if (line.trim() === "") continue;
       let sql: unknown;
       try {
@@ -63,8 +71,12 @@ class QueryLogReader implements QueryLog {
       } catch {
         sql = undefined;
       }
-      if (typeof sql === "string" && sql.trim() !== "") yield sql;
-      else this.skipped++;
+      if (typeof sql === "string" && sql.trim() !== "") {
+        yield sql;
+        continue;
+      }
+      this.skipped++;
+      if (this.skippedAt.length < SKIPPED_SHOWN) this.skippedAt.push(`${file}:${lineNumber}`);
     }
   }
 }
@@ -131,6 +143,8 @@ export interface ResolvedJoins {
 
 /** Equality counts over a query log. Nothing here needs the catalog; `joinEdges` resolves against it. */
 export class JoinEvidence {
+  /** Lines of the log that were not a query (JSONL without JSON or a `sql` field), and where the first are. */
+  skippedLines: { readonly count: number; readonly at: readonly string[] } = { count: 0, at: [] };
   private readonly equalityCounts = new Map<string, number>();
   private readonly groupCounts = new Map<string, number>();
   private parsed = 0;

@@ -19,6 +19,7 @@
  */
 
 import { usageError } from "../errors.js";
+import { printable } from "../printable.js";
 
 /** One row of the store as the report reads it; fields a v0 store does not have are null. */
 export interface ReportRow {
@@ -231,6 +232,8 @@ export interface ParseFailure {
   readonly identifier: string;
   readonly dialect: string;
   readonly error: string;
+  /** Why the LLM fallback did not read it either, when it was asked. */
+  readonly llm?: string;
 }
 
 export interface FormatOptions {
@@ -271,7 +274,7 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
     return { prefix: `${label}: ${filled}/${fig.total} (${percent(filled, fig.total).toFixed(1)}%)`, filled };
   });
   const width = Math.max(...rates.map((r) => r.prefix.length));
-  const lines = ["MIGRATION COVERAGE REPORT", RULE, `DB Path: ${opts.dbPath}`, `Total records: ${fig.total}`, ""];
+  const lines = ["MIGRATION COVERAGE REPORT", RULE, `DB Path: ${printable(opts.dbPath)}`, `Total records: ${fig.total}${fig.total === 0 ? " (the table is empty: migrate a store that has v0 rows, or build one with `datus-schema bootstrap`)" : ""}`, ""];
   if (opts.unfinished) {
     const u = opts.unfinished;
     lines.push(
@@ -291,13 +294,13 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
   const embeddingFailures = opts.embeddingFailures ?? [];
   if (embeddingFailures.length > 0) {
     lines.push(`  ${embeddingFailures.length} tables could not be embedded (re-run to retry)${opts.details ? ":" : "; --details lists them"}`);
-    if (opts.details) lines.push(...embeddingFailures.slice(0, DEFAULT_LACKING_CAP).map((f) => `    ${f.identifier}: ${oneLine(f.error)}`));
+    if (opts.details) lines.push(...embeddingFailures.slice(0, DEFAULT_LACKING_CAP).map((f) => `    ${printable(f.identifier)}: ${oneLine(f.error)}`));
   }
 
   lines.push("", "Relationship sources:");
-  lines.push(...indented(fig.relationshipSources.map((s) => `${s.source}: ${s.count}`)));
+  lines.push(...indented(fig.relationshipSources.map((s) => `${printable(s.source)}: ${s.count}`)));
   lines.push("", `Top ${fig.topTagsRequested} business tags:`);
-  lines.push(...indented(fig.topTags.map((t) => `${t.tag}: ${t.count}`)));
+  lines.push(...indented(fig.topTags.map((t) => `${printable(t.tag)}: ${t.count}`)));
 
   const malformed = JSON_FIELDS.filter((f) => fig.malformedJson[f] > 0);
   if (malformed.length > 0) {
@@ -310,8 +313,9 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
   if (!opts.details) {
     if (failures.length > 0) {
       lines.push("", `DDL parse failures: ${failures.length} (migrated with what could be read; --details lists them)`);
-      lines.push(...indented(parseFailuresPerDialect(failures).map(({ dialect, count }) => `${dialect}: ${count}`)));
+      lines.push(...indented(parseFailuresPerDialect(failures).map(({ dialect, count }) => `${printable(dialect)}: ${count}`)));
     }
+    lines.push(...llmCauses(failures));
     return lines.join("\n");
   }
 
@@ -321,7 +325,7 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
   for (const { key, label } of lackingAny) {
     const { filled, lacking } = fig.metrics[key];
     const missing = fig.total - filled;
-    lines.push(`  ${label} (${missing}):`, ...lacking.map((id) => `    ${id}`));
+    lines.push(`  ${label} (${missing}):`, ...lacking.map((id) => `    ${printable(id)}`));
     if (missing > lacking.length) lines.push(`    ... and ${missing - lacking.length} more`);
   }
 
@@ -333,11 +337,35 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
     else list.push(failure);
   }
   for (const [dialect, list] of [...byDialect].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    lines.push(`  ${dialect} (${list.length}):`);
-    lines.push(...list.slice(0, DEFAULT_LACKING_CAP).map((f) => `    ${f.identifier}: ${oneLine(f.error)}`));
+    lines.push(`  ${printable(dialect)} (${list.length}):`);
+    lines.push(...list.slice(0, DEFAULT_LACKING_CAP).map((f) => `    ${printable(f.identifier)}: ${oneLine(f.error)}${f.llm === undefined ? "" : `; LLM fallback: ${oneLine(f.llm)}`}`));
     if (list.length > DEFAULT_LACKING_CAP) lines.push(`    ... and ${list.length - DEFAULT_LACKING_CAP} more`);
   }
+  lines.push(...llmCauses(failures));
   return lines.join("\n");
+}
+
+/**
+ * Why the LLM fallback did not read the parse failures it was asked about, each reason once with how many
+ * tables it held back (a wrong key fails them all the same way): at most three reasons, most frequent first.
+ */
+function llmCauses(failures: readonly ParseFailure[]): string[] {
+  const reasons = llmFallbackReasons(failures);
+  if (reasons.length === 0) return [];
+  const asked = reasons.reduce((sum, r) => sum + r.tables, 0);
+  return [
+    "",
+    `LLM fallback could not read ${asked} of them:`,
+    ...reasons.slice(0, 3).map((r) => `  ${r.tables}: ${oneLine(r.reason)}`),
+    ...(reasons.length > 3 ? [`  ... and ${reasons.length - 3} other reasons (--details lists them per table)`] : []),
+  ];
+}
+
+/** Why the LLM fallback did not read the parse failures it was asked about: each reason with its tables, most first. */
+export function llmFallbackReasons(failures: readonly ParseFailure[]): { reason: string; tables: number }[] {
+  const counts = new Map<string, number>();
+  for (const f of failures) if (f.llm !== undefined) counts.set(f.llm, (counts.get(f.llm) ?? 0) + 1);
+  return [...counts].map(([reason, tables]) => ({ reason, tables })).sort((a, b) => b.tables - a.tables || (a.reason < b.reason ? -1 : 1));
 }
 
 /** Parse failures counted per dialect, most first (ties by name). */
@@ -416,5 +444,5 @@ function indented(lines: readonly string[]): string[] {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return printable(text.replace(/\s*\n\s*/g, " ").trim());
 }

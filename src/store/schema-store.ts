@@ -121,7 +121,7 @@ export async function withCommitRetries<T>(what: string, op: () => Promise<T>): 
       return await op();
     } catch (err) {
       if (attempt >= COMMIT_RETRIES || !isRetryableCommitError(err)) {
-        throw new DatusError("store", `${what} failed after ${attempt} attempt(s): ${describeError(err)}`, "the store was not changed by this batch; re-run to resume", { cause: err });
+        throw new DatusError("store", `${what} failed after ${attempt} attempt(s): ${describeError(err)}`, "this batch was not written (earlier batches stay committed); once the cause is fixed, re-run the same command to resume", { cause: err });
       }
       // jittered backoff so shards that collided do not collide again in lockstep
       await new Promise((r) => setTimeout(r, Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random())));

@@ -228,6 +228,36 @@ describe("LlmDdlParser against a 127.0.0.1 server", () => {
     assert.deepEqual(p.stats, stats({ requests: 1, failed: 2 }));
   });
 
+  it("stops asking after 3 failures in a row (circuit breaker); an answer in between resets the count", async () => {
+    const fail = { status: 502, body: { error: { message: "bad gateway" } } };
+    server.enqueue(fail, fail, { content: tableAnswer(402) }, fail, fail, fail);
+    const warnings: string[] = [];
+    const p = parser({ retries: 0, concurrency: 1, onWarning: (m) => warnings.push(m) });
+    for (const i of [400, 401, 402, 403, 404]) await p.parse(tableDdl(i), "mysql");
+    assert.equal(p.stopped, undefined, "two failures, an answer, two failures: not yet");
+    assert.equal(await p.parse(tableDdl(405), "mysql"), null);
+    assert.match(p.stopped ?? "", /stopped asking after 3 failures in a row \(last: .*HTTP 502: bad gateway/);
+    const after = await p.parseDetailed(tableDdl(406), "mysql");
+    assert.equal(after.outcome, "failed");
+    assert.match(after.reason ?? "", /stopped asking after 3 failures in a row/);
+    assert.equal(server.requests.length, 6, "nothing is asked once the breaker is open");
+    assert.equal(warnings.filter((w) => /stopped asking/.test(w)).length, 1, "said once");
+  });
+
+  it("a timed-out request counts towards the breaker as it happens, and cancels the questions in flight", async () => {
+    server.otherwise(() => ({ delayMs: 5000, content: "{}" }));
+    const warnings: string[] = [];
+    const p = parser({ retries: 3, concurrency: 4, timeoutMs: 200, onWarning: (m) => warnings.push(m) });
+    const start = Date.now();
+    const results = await Promise.all([410, 411, 412, 413, 414, 415].map((i) => p.parseDetailed(tableDdl(i), "mysql")));
+    const took = Date.now() - start;
+    assert.ok(results.every((r) => r.outcome === "failed"));
+    assert.ok(took < 2000, `one timeout, not 4 per question: took ${took} ms`);
+    assert.ok(server.requests.length <= 5, `requests: ${server.requests.length}`);
+    assert.match(warnings[0], /no answer within 0\.2 s/);
+    assert.match(p.stopped ?? "", /no answer within 0\.2 s/);
+  });
+
   it("rejects empty DDL without asking; checks its options; throws after close", async () => {
     const p = parser();
     assert.equal(await p.parse("  \n", "mysql"), null);

@@ -12,6 +12,7 @@ import {
   type CommonArgs,
   flag,
   interruptSignal,
+  logFormatOf,
   namespaceDialect,
   parseDialect,
   resolveContext,
@@ -47,12 +48,12 @@ export const bootstrapCommand = {
       .example("$0 bootstrap --config conf/agent.yml --namespace demo --extract-statistics=true", "build the demo store from the demo DuckDB file")
       .example("$0 bootstrap --config conf/agent.yml --database=my_db --schema=public --dialect=duckdb --incremental", "nightly refresh of changed tables"),
   handler: (argv: ArgumentsCamelCase<BootstrapArgs>) =>
-    runCommand(async () => {
+    runCommand(logFormatOf(argv), async () => {
       const extractStatistics = flag("--extract-statistics", argv.extractStatistics, true);
       const extractRelationships = flag("--extract-relationships", argv.extractRelationships, true);
       const incremental = flag("--incremental", argv.incremental, false);
       const skipBackup = flag("--skip-backup", argv.skipBackup, false);
-      const ctx = resolveContext(argv, { live: true });
+      const ctx = resolveContext(argv, { live: true, store: "write-or-missing" });
       if (!ctx.namespace) throw usageError("bootstrap reads a live database, which needs a namespace", "pass --config and --namespace naming it in agent.namespace");
       if (argv.dialect && parseDialect(argv.dialect, "--dialect") !== namespaceDialect(ctx.namespace)) {
         throw usageError(`--dialect ${argv.dialect} does not match namespace ${ctx.namespace.name} (type ${ctx.namespace.type})`, "drop --dialect, or choose the namespace of that engine");
@@ -86,7 +87,7 @@ export const bootstrapCommand = {
         });
         printImportSummary(outcome, ctx.storePath, ctx.logFormat);
         await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
-        return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount);
+        return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount, ctx.logFormat);
       } finally {
         lock?.release();
         await live.close();

@@ -13,14 +13,14 @@ import { defaultWorkers } from "../../engine/pipeline.js";
 import { ConsoleProgress, type LogFormat } from "../../engine/progress.js";
 import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import { writeV0Store } from "../../store/v0-store.js";
-import { boolOption, flag, interruptSignal, runCommand } from "../context.js";
+import { boolOption, flag, interruptSignal, logFormatOf, runCommand, workerCount, workersOption } from "../context.js";
 import { hashingPlan } from "../embedding-setup.js";
 import { printMigrateSummary, printStoreReport } from "../output.js";
 
 interface DemoArgs {
   readonly dir?: string;
   readonly fresh?: string | boolean;
-  readonly workers?: number;
+  readonly workers?: unknown;
   readonly logFormat?: string;
 }
 
@@ -35,14 +35,15 @@ export const demoCommand = {
     y
       .option("dir", { type: "string", default: DEMO_DIR, describe: "where the demo files live" })
       .option("fresh", boolOption("rebuild the v0 store (and its backups) even when it exists", false))
-      .option("workers", { type: "number", describe: "worker threads (default: CPU cores)" })
+      .option("workers", workersOption())
       .option("log-format", { type: "string", choices: ["text", "json"], default: "text" })
       .example("$0 demo", "the whole pipeline on the embedded sample")
       .example("$0 demo --fresh && $0 report --namespace demo --details", "start over, then look at the gaps"),
   handler: (argv: ArgumentsCamelCase<DemoArgs>) =>
-    runCommand(async () => {
+    runCommand(logFormatOf(argv), async () => {
       const format: LogFormat = argv.logFormat === "json" ? "json" : "text";
       const progress = new ConsoleProgress(format);
+      const workers = argv.workers === undefined ? Math.min(2, defaultWorkers()) : workerCount(argv.workers, progress);
       const dir = path.resolve(argv.dir ?? DEMO_DIR);
       const dbFile = path.join(dir, DEMO_DATABASE);
       const storePath = path.join(dir, DEMO_STORE);
@@ -68,7 +69,7 @@ export const demoCommand = {
           force: false,
           dryRun: false,
           skipBackup: false,
-          workers: argv.workers ?? Math.min(2, defaultWorkers()),
+          workers,
           // the demo runs anywhere: the offline hashing embedding, named as such in its config and datus_db.cfg
           embedding: hashingPlan(384),
           signal: interruptSignal(progress),

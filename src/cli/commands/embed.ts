@@ -3,16 +3,17 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { embedStore, type EmbedOutcome } from "../../engine/embed-store.js";
 import type { LogFormat } from "../../engine/progress.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
-import { boolOption, type CommonArgs, flag, interruptSignal, resolveContext, runCommand, wholeNumber, withCommonOptions } from "../context.js";
+import { boolOption, type CommonArgs, flag, interruptSignal, logFormatOf, numberOption, resolveContext, runCommand, wholeNumber, withCommonOptions } from "../context.js";
 import { resolveEmbedding } from "../embedding-setup.js";
 import { lockStore } from "../../store/store-lock.js";
-import { printStoreReport } from "../output.js";
+import { out, printStoreReport } from "../output.js";
+import { printable } from "../../printable.js";
 
 interface EmbedArgs extends CommonArgs {
   readonly all?: string | boolean;
   readonly skipBackup?: string | boolean;
   readonly index?: string | boolean;
-  readonly indexMinRows?: number;
+  readonly indexMinRows?: unknown;
 }
 
 export const embedCommand = {
@@ -23,16 +24,16 @@ export const embedCommand = {
       .option("all", boolOption("re-embed every row (a store moved to another model)", false))
       .option("skip-backup", boolOption("do not copy the store directory first", false))
       .option("index", boolOption("afterwards, build the vector and full-text indexes on a large store (--no-index to skip)", true))
-      .option("index-min-rows", { type: "number", describe: `build the indexes only above this many rows (default ${DEFAULT_INDEX_MIN_ROWS})` })
+      .option("index-min-rows", numberOption(`build the indexes only above this many rows (default ${DEFAULT_INDEX_MIN_ROWS})`))
       .example("$0 embed --config conf/agent.yml --namespace prod", "embed the rows migrated with --keep-vectors")
       .example("$0 embed --config conf/agent.yml --all", "move the store to the model agent.storage.database names"),
   handler: (argv: ArgumentsCamelCase<EmbedArgs>) =>
-    runCommand(async () => {
+    runCommand(logFormatOf(argv), async () => {
       const all = flag("--all", argv.all, false);
       const skipBackup = flag("--skip-backup", argv.skipBackup, false);
       const index = flag("--index", argv.index, true);
       const indexMinRows = wholeNumber("--index-min-rows", argv.indexMinRows, DEFAULT_INDEX_MIN_ROWS);
-      const ctx = resolveContext(argv, { live: false });
+      const ctx = resolveContext(argv, { live: false, store: "write" });
       const signal = interruptSignal(ctx.progress);
       const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
       const lock = lockStore(ctx.storePath, { command: "embed", create: false, progress: ctx.progress });
@@ -53,7 +54,6 @@ export const embedCommand = {
 };
 
 function printEmbedSummary(o: EmbedOutcome, format: LogFormat): void {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
   if (format === "json") {
     out(
       JSON.stringify({
@@ -74,13 +74,13 @@ function printEmbedSummary(o: EmbedOutcome, format: LogFormat): void {
   out("");
   out("EMBEDDING SUMMARY");
   out("=".repeat(80));
-  out(`Store: ${o.storePath}`);
+  out(`Store: ${printable(o.storePath)}`);
   if (o.status === "nothing-to-do") out("Status: nothing to do: every v1 row's vector is of its search_text with the configured model (use --all to redo them)");
   else if (o.status === "interrupted") out(`Status: INTERRUPTED after ${o.embedded} of ${o.todo} rows; what was written is committed. Re-run the same command to resume.`);
   else out(`Status: embedded ${o.embedded} of ${o.todo} rows`);
   if (o.failedCount > 0) {
     out(`Embedding failures: ${o.failedCount} rows kept their old vector and stay stale (re-run to retry):`);
-    for (const f of o.failed.slice(0, 10)) out(`  ${f.identifier}: ${f.error}`);
+    for (const f of o.failed.slice(0, 10)) out(`  ${printable(f.identifier)}: ${printable(f.error)}`);
   }
   if (o.notMigrated > 0) out(`Not migrated yet: ${o.notMigrated} rows (run \`datus-schema migrate\`)`);
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);

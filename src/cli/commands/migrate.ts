@@ -18,7 +18,9 @@ import {
   type CommonArgs,
   flag,
   interruptSignal,
+  logFormatOf,
   namespaceDialect,
+  numberOption,
   parseDialect,
   resolveContext,
   runCommand,
@@ -37,13 +39,14 @@ interface MigrateArgs extends CommonArgs {
   readonly force?: string | boolean;
   readonly llmFallback?: string | boolean;
   readonly llmModel?: string;
+  readonly llmTimeout?: unknown;
   readonly skipBackup?: string | boolean;
   readonly dryRun?: string | boolean;
   readonly queryLog?: string;
   readonly shard?: string;
   readonly keepVectors?: string | boolean;
   readonly index?: string | boolean;
-  readonly indexMinRows?: number;
+  readonly indexMinRows?: unknown;
 }
 
 export const migrateCommand = {
@@ -61,19 +64,23 @@ export const migrateCommand = {
       .option("skip-backup", boolOption("do not copy the store directory first", false))
       .option("dry-run", boolOption("do everything but write: print what would change", false))
       .option("llm-fallback", boolOption("ask an LLM for DDL no parser reads", false))
-      .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target)" })
+      .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target); only with --llm-fallback" })
+      .option("llm-timeout", numberOption(`seconds to wait for one LLM answer (default ${DEFAULT_LLM_TIMEOUT_S}); with --llm-fallback`))
       .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
       .option("shard", { type: "string", describe: "K/N: migrate only the tables whose identifier hashes to K of N (run N processes)" })
       .option("keep-vectors", boolOption("fill every v1 field but leave the stored vectors as they are (no model needed; `datus-schema embed` later)", false))
       .option("index", boolOption("after a large migration, build the vector and full-text indexes (--no-index to skip)", true))
-      .option("index-min-rows", { type: "number", describe: `build the indexes only above this many rows (default ${DEFAULT_INDEX_MIN_ROWS})` })
+      .option("index-min-rows", numberOption(`build the indexes only above this many rows (default ${DEFAULT_INDEX_MIN_ROWS})`))
       .example("$0 migrate --config conf/agent.yml --namespace demo", "upgrade the demo namespace's store")
       .example("$0 migrate --config conf/agent.yml --extract-statistics=true --import-schemas --force", "full migration: statistics, relationships, live import")
       .example("$0 migrate --db-path ~/.datus/data/datus_db_prod --dialect mysql --dry-run", "see what would change in an orphan store")
       .example("$0 migrate --config conf/agent.yml --shard 2/4", "the second of four parallel processes")
       .example("$0 migrate --config conf/agent.yml --keep-vectors && $0 embed --config conf/agent.yml", "migrate now, embed later where the model is"),
-  handler: (argv: ArgumentsCamelCase<MigrateArgs>) => runCommand(() => runMigrate(argv)),
+  handler: (argv: ArgumentsCamelCase<MigrateArgs>) => runCommand(logFormatOf(argv), () => runMigrate(argv)),
 };
+
+/** Seconds to wait for one answer of the LLM fallback (`--llm-timeout`). */
+const DEFAULT_LLM_TIMEOUT_S = 60;
 
 async function runMigrate(argv: MigrateArgs): Promise<number> {
   // every flag is checked before anything is touched
@@ -90,6 +97,11 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const keepVectors = flag("--keep-vectors", argv.keepVectors, false);
   const index = flag("--index", argv.index, true);
   const indexMinRows = wholeNumber("--index-min-rows", argv.indexMinRows, DEFAULT_INDEX_MIN_ROWS);
+  const llmTimeoutS = wholeNumber("--llm-timeout", argv.llmTimeout, DEFAULT_LLM_TIMEOUT_S, 1);
+  if (!llmFallback && (argv.llmModel !== undefined || argv.llmTimeout !== undefined)) {
+    const given = argv.llmModel !== undefined ? "--llm-model" : "--llm-timeout";
+    throw usageError(`${given} applies to --llm-fallback, which is not on`, `add --llm-fallback to ask the LLM for DDL no parser reads, or drop ${given}`);
+  }
   if (importOnly && !importSchemas) throw usageError("--import-only needs --import-schemas", "add --import-schemas, or drop --import-only to migrate");
   if (clear && !importSchemas) {
     throw usageError("--clear empties the table before an import, so it needs --import-schemas", "without an import, --clear would delete the v0 rows the migration reads; use --force to redo the migration");
@@ -99,8 +111,15 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     throw usageError("--clear empties the table before the import: confirm it with --force", "the guide's schema-import flow is `migrate --import-schemas --import-only --clear --force` (one backup is taken first; `datus-schema rollback` undoes it)");
   }
   if (shard && (importSchemas || clear)) throw usageError("--shard splits the migration of stored rows; it does not combine with --import-schemas or --clear", "run the import once, without --shard");
-  const ctx = resolveContext(argv, { live: extractStatistics || importSchemas });
+  const ctx = resolveContext(argv, { live: extractStatistics || importSchemas, store: dryRun ? "read" : importOnly ? "write-or-missing" : "write" });
   const dialect = argv.dialect ? parseDialect(argv.dialect, "--dialect") : namespaceDialect(ctx.namespace);
+  if (argv.dialect && ctx.namespace && dialect !== namespaceDialect(ctx.namespace)) {
+    // --dialect names the dialect of a store given by --db-path alone; a namespace's type is its dialect
+    throw usageError(
+      `--dialect ${argv.dialect} does not match namespace ${ctx.namespace.name} (type ${ctx.namespace.type})`,
+      "--dialect is for a store given by --db-path without a namespace: drop it (the namespace's type is used), or drop --namespace",
+    );
+  }
   if ((extractStatistics || importSchemas) && !ctx.namespace) {
     throw usageError(
       `${extractStatistics ? "--extract-statistics" : "--import-schemas"} reads the live database, which needs a namespace`,
@@ -113,7 +132,15 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   if (llmFallback) {
     if (!ctx.config) throw usageError("--llm-fallback needs a model from agent.models, and no config was read", "pass --config naming an agent.yml with agent.models and agent.target (or --llm-model)");
     const model = selectModel(ctx.config, argv.llmModel);
-    llm = new LlmDdlParser({ model, concurrency: 4, retries: 3, timeoutMs: 60_000, cacheFile: path.join(stateDir(ctx.storePath), "llm-answers.jsonl") });
+    const progress = ctx.progress;
+    llm = new LlmDdlParser({
+      model,
+      concurrency: 4,
+      retries: 3,
+      timeoutMs: llmTimeoutS * 1000,
+      cacheFile: path.join(stateDir(ctx.storePath), "llm-answers.jsonl"),
+      onWarning: (message) => progress.warn(message),
+    });
     ctx.progress.log(`LLM fallback: agent.models.${model.key} (${model.model}) for DDL no parser reads`);
   }
 
@@ -185,5 +212,5 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   }
   if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
   if (signal.aborted || migrated?.status === "interrupted" || imported?.counts.interrupted) return 130;
-  return reportEmbeddingFailures((migrated?.counts?.embeddingFailureCount ?? 0) + (imported?.counts.embeddingFailureCount ?? 0));
+  return reportEmbeddingFailures((migrated?.counts?.embeddingFailureCount ?? 0) + (imported?.counts.embeddingFailureCount ?? 0), ctx.logFormat);
 }

@@ -2,7 +2,9 @@
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { rollback } from "../../engine/rollback.js";
 import { lockStore } from "../../store/store-lock.js";
-import { type CommonArgs, resolveContext, runCommand, withCommonOptions } from "../context.js";
+import { type CommonArgs, logFormatOf, resolveContext, runCommand, withCommonOptions } from "../context.js";
+import { out } from "../output.js";
+import { printable } from "../../printable.js";
 
 export const rollbackCommand = {
   command: "rollback",
@@ -12,13 +14,13 @@ export const rollbackCommand = {
       .example("$0 rollback --config conf/agent.yml --namespace demo", "undo the demo migration")
       .example("$0 rollback --db-path ~/.datus/data/datus_db_prod", "a store given by path"),
   handler: (argv: ArgumentsCamelCase<CommonArgs>) =>
-    runCommand(async () => {
-      const ctx = resolveContext(argv, { live: false });
+    runCommand(logFormatOf(argv), async () => {
+      const ctx = resolveContext(argv, { live: false, store: "write-or-missing" });
       // refused (exit 1, naming the holder) while another process writes the store
       const lock = lockStore(ctx.storePath, { command: "rollback", create: false, progress: ctx.progress });
       const outcome = await rollback(ctx.storePath, lock).finally(() => lock?.release());
-      if (ctx.logFormat === "json") process.stdout.write(`${JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message })}\n`);
-      else process.stdout.write(`${outcome.message}\n`);
+      if (ctx.logFormat === "json") out(JSON.stringify({ event: "rollback", method: outcome.method, message: outcome.message }));
+      else out(printable(outcome.message));
       return 0;
     }),
 };
