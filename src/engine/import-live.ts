@@ -11,6 +11,7 @@ import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
@@ -79,6 +80,8 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(embedding.identity.dimSize, metadata));
     progress.log(`created an empty v1 ${SCHEMA_TABLE} in ${options.storePath}`);
   } else {
+    // --clear replaces the table whatever it holds (after a backup)
+    if (!options.clear) await refuseUnreadableSource(await store.schemaTable(), options.storePath);
     const summary = await store.summary();
     const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
     const earlier = readState(store.path);

@@ -20,6 +20,7 @@ import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions
 import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, tryLock, writeState } from "../store/migration-state.js";
 import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
+import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
@@ -118,6 +119,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       "check --namespace / --db-path (a namespace's store is {base_path}/datus_db_{namespace}), or build one from the live database with --import-schemas",
     );
   }
+  await refuseUnreadableSource(await store.schemaTable(), options.storePath);
   const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
   const state = readState(options.storePath);
   const keep = embedding.vectors.kind === "keep";

@@ -159,7 +159,7 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
     schema_name: parts.schemaName,
     table_name: parts.tableName,
     table_type: tableType,
-    definition: source.definition,
+    definition: source.definitionNull ? null : source.definition,
     search_text: buildSearchText({
       tableName: parts.tableName,
       tableComment: structure.comment,
