@@ -2,6 +2,7 @@
 import type { ImportOutcome } from "../engine/import-live.js";
 import type { MigrateOutcome } from "../engine/migrate.js";
 import type { LogFormat } from "../engine/progress.js";
+import { describeRowCheck } from "../engine/row-ledger.js";
 import { reportStore } from "../engine/store-report.js";
 import { formatReport, parseFailuresPerDialect, reportJson } from "../report/coverage.js";
 
@@ -33,6 +34,8 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         statistics_failures: c?.statisticsFailures ?? 0,
         embedding_failures: c?.embeddingFailureCount ?? 0,
         stale_vectors_written: c?.staleVectors ?? 0,
+        duplicate_rows: o.duplicateRows ?? 0,
+        row_check: c?.rowCheck ?? null,
         indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
         query_log: o.queryLog ?? null,
@@ -62,7 +65,9 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
       out(`Status: migrated ${c?.written ?? 0} of ${o.todo} tables${o.resumed ? " (resumed an earlier run)" : ""}`);
       break;
   }
+  if (o.duplicateRows) out(`Duplicate identifiers: ${o.duplicateRows} rows of the v0 table repeated an identifier; the first of each was kept (rollback restores the others)`);
   if (c) {
+    if (c.rowCheck) out(`Row check: ${describeRowCheck(c.rowCheck)}`);
     out(`Dialects: ${perKey(c.dialects)}`);
     out(`Parsed by: ${perKey(c.parsers)}`);
     out(`Tables with relationships: ${c.relationships}`);
@@ -110,6 +115,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   out(`Store: ${storePath}`);
   out(`Tables in the live database: ${o.listed}${o.unchanged ? ` (${o.unchanged} unchanged, skipped)` : ""}`);
   out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
+  if (c.rowCheck) out(`Row check: ${describeRowCheck(c.rowCheck)}`);
   if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
   if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);
   if (c.embeddingFailureCount) {

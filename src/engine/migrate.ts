@@ -77,6 +77,8 @@ export interface MigrateOutcome {
   readonly totalRows: number;
   /** Indexes built after the run. */
   readonly indexesBuilt?: readonly string[];
+  /** Rows of the v0 table that repeated an identifier (the first of each was kept), counted by the run that re-shaped it. */
+  readonly duplicateRows?: number;
 }
 
 export const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
@@ -169,9 +171,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     recorded = await startReshape(store, recorded, record, progress);
   }
   const table = await store.schemaTable();
+  // the re-shape keeps the first row of each identifier: the others are in the pre-migration version only
+  const duplicateRows = summary.shape === "v0" && !options.shard ? summary.rows - (await table.countRows()) : 0;
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
-  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
+  const writtenSince = Math.floor(Date.parse(recorded.startedAt) / 1000);
+  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard), writtenSince);
   let indexesBuilt: string[] | undefined;
   if (!counts.interrupted) {
     const done = (await table.countRows(PENDING_FILTER)) === 0;
@@ -191,6 +196,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
     totalRows: summary.rows,
+    duplicateRows,
     indexesBuilt,
   };
 }
@@ -269,6 +275,7 @@ async function enrichRows(
   todo: number,
   options: MigrateOptions,
   shard: string | undefined,
+  writtenSince?: number,
 ): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: { queries: number; failed: number } }> {
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
@@ -306,7 +313,7 @@ async function enrichRows(
       failedAtStart: shard === undefined ? undefined : new Set(readEmbeddingFailures(store.path).map((f) => f.identifier)),
       extractRelationships: options.extractRelationships,
       statistics: options.statistics,
-      target: shard === undefined ? undefined : { store, table, shardTag: shard },
+      target: shard === undefined ? undefined : { store, table, shardTag: shard, writtenSince, shared: (options.shard?.count ?? 1) > 1 },
       workers: options.workers,
       signal: options.signal,
       progress: options.progress,

@@ -19,6 +19,7 @@ import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-st
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import type { Progress } from "./progress.js";
+import { describeRowCheck, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
 import type { VectorSource } from "./vector-source.js";
 
 /** Where live statistics come from, and how many connections they may hold at once. */
@@ -33,6 +34,20 @@ export interface StatisticsSource {
  */
 export type ResultStage = (result: EnrichResult, sources: readonly SourceTable[]) => Promise<EnrichResult> | EnrichResult;
 
+export interface PipelineTarget {
+  readonly store: SchemaStore;
+  readonly table: lancedb.Table;
+  readonly shardTag: string;
+  /**
+   * v1 rows last updated at or after this time (Unix seconds) were written by this migration: removing a
+   * table's old identifier never deletes one of them (another table's row may now hold that identifier).
+   * Default: when this run started.
+   */
+  readonly writtenSince?: number;
+  /** Other processes (shards) write the table at the same time: the closing row-count check cannot apply. */
+  readonly shared?: boolean;
+}
+
 export interface PipelineOptions {
   readonly dialect: Dialect;
   /** How rows get their vectors (and their dimension). */
@@ -45,7 +60,7 @@ export interface PipelineOptions {
   readonly statistics?: StatisticsSource;
   readonly sampleRows?: number;
   /** Write target; absent for --dry-run. */
-  readonly target?: { readonly store: SchemaStore; readonly table: lancedb.Table; readonly shardTag: string };
+  readonly target?: PipelineTarget;
   readonly workers: number;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
@@ -72,6 +87,8 @@ export interface PipelineCounts {
   staleVectors: number;
   staleIdentifiersRemoved: number;
   interrupted: boolean;
+  /** The table's rows counted against what the run read and wrote (absent for a dry run or shards). */
+  rowCheck?: RowCheck;
 }
 
 /** Failures kept in memory for the summary; the full list goes to the store's failure log. */
@@ -131,6 +148,10 @@ export async function runPipeline(
   let writing: Promise<void> | undefined;
 
   const failureLog = options.target ? parseFailureFile(options.target.store.path, options.target.shardTag) : undefined;
+  const ledger = new RowLedger();
+  const startVersion = options.target ? await options.target.table.version() : undefined;
+  // a row this migration wrote is never deleted as some other table's old identifier
+  const keepOurs = `COALESCE(metadata_version, 0) = 1 AND COALESCE(last_updated, 0) >= ${Math.floor(options.target?.writtenSince ?? now)}`;
 
   async function addStatistics(result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> {
     const stats = options.statistics;
@@ -200,7 +221,8 @@ export async function runPipeline(
     const vectors = new Float32Array(rows.length * dim);
     kept.forEach((e, i) => vectors.set(e.vector, i * dim));
     const nullRows = new Set(kept.flatMap((e, i) => (e.none ? [i] : [])));
-    const stale = [...sourceIds].filter((id) => !byId.has(id));
+    // source identifiers that were not canonical: their old rows go, unless a row written in this run holds that identifier now
+    const stale = [...sourceIds].filter((id) => !byId.has(id) && !ledger.wrote(id));
     const staleVectors = kept.filter((e) => e.stale).map((e) => e.row.identifier);
     counts.staleVectors += staleVectors.length;
     if (options.target) {
@@ -208,12 +230,12 @@ export async function runPipeline(
       // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
       markVectors(store.path, shardTag, staleVectors, true);
       await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
+      ledger.record(rows.map((r) => r.identifier), sourceIds);
       const refreshed = options.staleAtStart ? kept.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
       markVectors(store.path, shardTag, refreshed, false);
       if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
       // only after the new rows are committed: never drop a v0 row before its v1 row exists
-      await store.deleteIdentifiers(table, stale);
-      counts.staleIdentifiersRemoved += stale.length;
+      counts.staleIdentifiersRemoved += await store.deleteIdentifiers(table, stale, keepOurs);
       if (failureLog) {
         const lines: string[] = [];
         for (const r of results) {
@@ -275,7 +297,19 @@ export async function runPipeline(
   await writing;
   await flush();
   if (firstError) throw firstError;
+  if (options.target && startVersion !== undefined) await checkRows(options.target, startVersion, ledger, counts, options.progress);
   return counts;
+}
+
+/** The run's closing check: the table's rows against what it found and wrote. A difference fails the run. */
+async function checkRows(target: PipelineTarget, startVersion: number, ledger: RowLedger, counts: PipelineCounts, progress: Progress): Promise<void> {
+  if (target.shared) {
+    progress.log("row count check skipped: other shards write the table at the same time (run `datus-schema report` when all are done)");
+    return;
+  }
+  counts.rowCheck = await ledger.check(await target.store.snapshot(startVersion), target.table);
+  progress.log(`row count check: ${describeRowCheck(counts.rowCheck)}`);
+  refuseRowCheck(counts.rowCheck, target.store.path);
 }
 
 /** Group a stream of single tables into task-sized batches. */
