@@ -21,6 +21,7 @@ import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
+import { TableGuard } from "./table-guard.js";
 
 export interface ImportOptions {
   readonly storePath: string;
@@ -69,6 +70,7 @@ async function storedDefinitions(table: Awaited<ReturnType<SchemaStore["schemaTa
 
 export async function importLive(options: ImportOptions): Promise<ImportOutcome> {
   const { progress } = options;
+  const guard = new TableGuard();
   progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
   const listed = await options.live.listTables({ database: options.database, schema: options.schema });
   const store = await SchemaStore.open(options.storePath, { create: true });
@@ -165,6 +167,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         progress,
         stages,
         tagTermsYaml: options.tagTermsYaml,
+        guard,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

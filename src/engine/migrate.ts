@@ -32,6 +32,7 @@ import { type LlmRecoveryCounts, llmRecoveryStage } from "./llm-recovery.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape, waitFor } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
+import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
 import { keptVectors } from "./vector-source.js";
@@ -59,6 +60,10 @@ export interface MigrateOptions {
   readonly queryLog?: string;
   /** Asked for the structure of DDL no parser reads (`--llm-fallback`). */
   readonly llm?: LlmDdlParser;
+  /** How long one table may hold a worker (for a DDL up to 1 MiB); default DATUS_SCHEMA_TABLE_TIMEOUT or 30 s. */
+  readonly tableTimeoutMs?: number;
+  /** The worker module of the pool (tests give one that crashes on purpose); default workers/enrich-worker.js. */
+  readonly enrichWorker?: string;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
 }
@@ -122,6 +127,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     );
   }
   await refuseUnreadableSource(await store.schemaTable(), options.storePath);
+  const guard = new TableGuard(options.tableTimeoutMs);
   const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
   const state = readState(options.storePath);
   const keep = embedding.vectors.kind === "keep";
@@ -148,7 +154,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     const table = await store.schemaTable();
     const todo = options.shard ? await countShard(table, scanFilter, options.shard) : todoTotal;
     if (rebuildV1) progress.log(`dry run: would rebuild the table (${summary.dim !== dim ? `vectors ${summary.dim ?? "none"} -> ${dim}-d` : "embedding-function entry"})`);
-    const { counts, llm, queryLog } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
+    const { counts, llm, queryLog } = await enrichRows(store, table, scanFilter, dim, todo, options, guard, undefined);
     return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, resumed, totalRows: summary.rows };
   }
 
@@ -176,7 +182,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
   const writtenSince = Math.floor(Date.parse(recorded.startedAt) / 1000);
-  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard), writtenSince);
+  const { counts, llm, queryLog } = await enrichRows(store, table, filter, dim, todo, options, guard, shardTag(options.shard), writtenSince);
   let indexesBuilt: string[] | undefined;
   if (!counts.interrupted) {
     const done = (await table.countRows(PENDING_FILTER)) === 0;
@@ -274,6 +280,7 @@ async function enrichRows(
   dim: number,
   todo: number,
   options: MigrateOptions,
+  guard: TableGuard,
   shard: string | undefined,
   writtenSince?: number,
 ): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: { queries: number; failed: number } }> {
@@ -285,7 +292,7 @@ async function enrichRows(
   async function* sources(): AsyncGenerator<SourceTable[]> {
     for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep).filter(inShard);
   }
-  const pool = createEnrichPool(options.workers);
+  const pool = createEnrichPool(options.workers, options.enrichWorker);
   // a dry run never calls a paid embeddings API
   const vectors = options.dryRun && options.embedding.vectors.kind === "remote" ? keptVectors(dim) : vectorSourceFor(options.embedding, pool, dim);
   const stages: ResultStage[] = [];
@@ -300,7 +307,7 @@ async function enrichRows(
         ),
       );
     if (options.extractRelationships) {
-      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, options.signal);
+      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, guard, options.signal);
       const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;
       if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed };
       stages.push(relationshipStage(index, evidence));
@@ -320,6 +327,7 @@ async function enrichRows(
       writeRows: options.writeRows,
       stages,
       tagTermsYaml: options.tagTermsYaml,
+      guard,
     });
     return { counts, llm, queryLog };
   } finally {

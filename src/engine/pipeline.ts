@@ -11,7 +11,7 @@ import path from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
-import { describeError } from "../errors.js";
+import { DatusError, describeError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
 import { v1RowsToArrow } from "../store/arrow-rows.js";
 import type { SchemaStore } from "../store/schema-store.js";
@@ -20,6 +20,7 @@ import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import type { Progress } from "./progress.js";
 import { describeRowCheck, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
+import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 
 /** Where live statistics come from, and how many connections they may hold at once. */
@@ -69,6 +70,8 @@ export interface PipelineOptions {
   readonly stages?: readonly ResultStage[];
   /** business_terms.yml text, for the workers' tag dictionary. */
   readonly tagTermsYaml?: string;
+  /** The per-table time budget and the tables set aside so far (the catalog pass may have found some). */
+  readonly guard?: TableGuard;
 }
 
 export interface PipelineCounts {
@@ -98,9 +101,14 @@ export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-export function createEnrichPool(workers: number): Piscina {
-  const filename = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
-  return new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+const ENRICH_WORKER = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
+
+/** The worker pool; `filename` is the worker module (tests give one that misbehaves on purpose). */
+export function createEnrichPool(workers: number, filename = ENRICH_WORKER): Piscina {
+  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  // a worker that fails between tasks is replaced by Piscina; its tasks (none) have nothing to report
+  pool.on("error", (err: unknown) => process.emitWarning(`a worker thread failed between tasks and was replaced: ${describeError(err)}`));
+  return pool;
 }
 
 function merge(into: Record<string, number>, from: Record<string, number>): void {
@@ -140,6 +148,7 @@ export async function runPipeline(
   const maxInFlight = Math.max(2, options.workers * 2);
   const statsLimit = options.statistics ? pLimit(Math.max(1, options.statistics.maxConnections)) : undefined;
   const now = Math.floor(Date.now() / 1000);
+  const guard = options.guard ?? new TableGuard();
 
   let buffered: EnrichResult[] = [];
   let bufferedRows = 0;
@@ -262,10 +271,8 @@ export async function runPipeline(
     bufferedRows += result.rows.length;
   }
 
-  for await (const rows of batches) {
-    if (options.signal?.aborted || firstError) break;
-    if (rows.length === 0) continue;
-    const task: EnrichTask = {
+  function taskOf(rows: readonly SourceTable[], unread?: Record<string, string>): EnrichTask {
+    return {
       rows,
       dialect: options.dialect,
       vectors: options.vectors.plan,
@@ -273,14 +280,42 @@ export async function runPipeline(
       extractRelationships: options.extractRelationships,
       tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
+      unread,
     };
-    const p: Promise<void> = (pool.run(task) as Promise<EnrichResult>)
-      .then(async (result) => {
-        let staged = result;
-        for (const stage of options.stages ?? []) staged = await stage(staged, rows);
-        return embedPending(await addStatistics(staged, rows));
+  }
+
+  /**
+   * Enrich a batch in the pool under the per-table budget. Tables that crash or overrun a worker (now or
+   * in the catalog pass) are migrated from their names only; if even that fails, the fault is not the
+   * DDL's, and the run stops.
+   */
+  async function enrich(rows: readonly SourceTable[]): Promise<{ rows: readonly SourceTable[]; result: EnrichResult }[]> {
+    const known = rows.filter((r) => guard.setAside.has(r.identifier));
+    const fresh = known.length === 0 ? rows : rows.filter((r) => !guard.setAside.has(r.identifier));
+    const { done, setAside } = fresh.length === 0 ? { done: [], setAside: [] } : await guard.run(fresh, (part, marker, signal) => pool.run({ ...taskOf(part), marker }, { signal }) as Promise<EnrichResult>);
+    for (const { table, reason } of setAside) options.progress.warn(`${table.identifier}: ${reason}; migrated from its names only`);
+    const unread = [...known, ...setAside.map((s) => s.table)];
+    if (unread.length === 0) return done;
+    const reasons = Object.fromEntries(unread.map((t) => [t.identifier, guard.setAside.get(t.identifier) ?? ""]));
+    const again = await guard.run(unread, (part, marker, signal) => pool.run({ ...taskOf(part, reasons), marker }, { signal }) as Promise<EnrichResult>);
+    if (again.setAside.length > 0) {
+      const { table, reason } = again.setAside[0];
+      throw new DatusError("failed", `a worker failed on ${table.identifier} even without reading its DDL: ${reason}`, "this is not the DDL's doing: check the embedding model and the machine's memory, then re-run to resume");
+    }
+    return [...done, ...again.done];
+  }
+
+  for await (const rows of batches) {
+    if (options.signal?.aborted || firstError) break;
+    if (rows.length === 0) continue;
+    const p: Promise<void> = enrich(rows)
+      .then(async (parts) => {
+        for (const part of parts) {
+          let staged = part.result;
+          for (const stage of options.stages ?? []) staged = await stage(staged, part.rows);
+          collect(await embedPending(await addStatistics(staged, part.rows)));
+        }
       })
-      .then(collect)
       .catch((err: unknown) => {
         firstError ??= err;
       })

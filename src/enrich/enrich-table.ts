@@ -3,7 +3,7 @@
  * with the DDL filling its gaps), then comments, enums, tags, relationships and search_text.
  * Never throws: a DDL that cannot be read still gives a row, and the structure says why.
  */
-import { parseDdl } from "../ddl/parse-ddl.js";
+import { parseDdl, unreadStructure } from "../ddl/parse-ddl.js";
 import { describeError } from "../errors.js";
 import {
   canonicalIdentifier,
@@ -30,6 +30,8 @@ export interface EnrichOptions {
   readonly tagDictionary?: TagDictionary;
   /** What search_text must fit in: the embedding model's word pieces, or characters (default). */
   readonly textBudget?: TextBudget;
+  /** Do not read the DDL (it crashed or overran a worker): the row comes from the names, and this is the parse error. */
+  readonly unread?: string;
 }
 
 export interface EnrichedTable {
@@ -113,7 +115,7 @@ function json(value: object): string {
  * built again from the names alone and the structure's parseError says what happened.
  */
 export function enrichTable(source: SourceTable, options: EnrichOptions): EnrichedTable {
-  const parsed = parseDdl(source.definition, options.dialect);
+  const parsed = options.unread !== undefined ? unreadStructure(options.dialect, options.unread) : parseDdl(source.definition, options.dialect);
   try {
     return buildRow(source, options.catalog !== undefined ? mergeCatalog(options.catalog, parsed) : parsed, options);
   } catch (err) {
