@@ -82,12 +82,10 @@ export function mergeCatalog(catalog: TableStructure, ddl: TableStructure): Tabl
 function typeEnum(type: string): EnumValue[] {
   const m = /^\s*(enum|set)\s*\(([\s\S]*)\)\s*$/i.exec(type);
   if (m === null) return [];
-  const values: EnumValue[] = [];
-  for (const v of m[2].matchAll(/'((?:[^'\\]|''|\\.)*)'/g)) {
-    const value = v[1].replace(/''/g, "'").replace(/\\(.)/g, "$1");
-    if (!values.some((e) => e.value === value)) values.push({ value, label: value });
-  }
-  return values;
+  // a Set, not a scan of the list so far: a 100,000-value ENUM took minutes
+  const values = new Set<string>();
+  for (const v of m[2].matchAll(/'((?:[^'\\]|''|\\.)*)'/g)) values.add(v[1].replace(/''/g, "'").replace(/\\(.)/g, "$1"));
+  return [...values].map((value) => ({ value, label: value }));
 }
 
 function columnEnums(columns: readonly ColumnInfo[]): Record<string, EnumValue[]> {
