@@ -35,9 +35,9 @@ export async function schemaFields(storePath: string): Promise<string[]> {
 }
 
 /**
- * Each row's definition as the bytes stored (identifier -> bytes, null for a null definition), read from
- * the Arrow buffers: apache-arrow's string reader drops a leading byte order mark, so `readRows` cannot
- * tell whether one was kept.
+ * Each row's definition as the bytes stored (identifier -> bytes, null for a null definition; the first
+ * row of an identifier that repeats), read from the Arrow buffers: apache-arrow's string reader drops a
+ * leading byte order mark, so `readRows` cannot tell whether one was kept.
  */
 export async function definitionBytes(storePath: string): Promise<Map<string, Buffer | null>> {
   const db = await lancedb.connect(storePath);
@@ -51,7 +51,8 @@ export async function definitionBytes(storePath: string): Promise<Map<string, Bu
       const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
       for (let j = 0; j < chunk.length; j++, row++) {
         const bytes = chunk.getValid(j) ? Buffer.from((chunk.values as Uint8Array).subarray(Number(offsets[j]), Number(offsets[j + 1]))) : null;
-        out.set(String(ids.get(row)), bytes);
+        const id = String(ids.get(row));
+        if (!out.has(id)) out.set(id, bytes);
       }
     }
   }
