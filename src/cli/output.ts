@@ -36,6 +36,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         stale_vectors_written: c?.staleVectors ?? 0,
         duplicate_rows: o.duplicateRows ?? 0,
         row_check: c?.rowCheck ?? null,
+        left_pending: c?.leftPending ?? 0,
         indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
         query_log: o.queryLog ?? null,
@@ -79,6 +80,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
       out(`Embedding failures: ${c.embeddingFailureCount} tables were not written and stay pending (re-run to retry):`);
       for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${f.identifier}: ${f.error}`);
     }
+    if (c.leftPending) out(`Left pending: ${c.leftPending} tables, each under an identifier that still holds another table's row which this run did not migrate; re-run once that table is migrated`);
     if (c.staleVectors) out(`Vectors kept: ${c.staleVectors} rows keep a vector of their definition (--keep-vectors): run \`datus-schema embed\` to embed their search_text`);
   }
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);

@@ -12,14 +12,14 @@ import type * as lancedb from "@lancedb/lancedb";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { DatusError, describeError } from "../errors.js";
-import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
-import { v1RowsToArrow } from "../store/arrow-rows.js";
-import type { SchemaStore } from "../store/schema-store.js";
+import { canonicalIdentifier, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
+import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
+import { scanBatches, type SchemaStore } from "../store/schema-store.js";
 import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import type { Progress } from "./progress.js";
-import { describeRowCheck, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
+import { describeRowCheck, IdentifierSet, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 
@@ -92,6 +92,17 @@ export interface PipelineCounts {
   interrupted: boolean;
   /** The table's rows counted against what the run read and wrote (absent for a dry run or shards). */
   rowCheck?: RowCheck;
+  /** Tables not written because their identifier holds another table's row this run did not migrate. */
+  leftPending: number;
+}
+
+/** A v1 row on its way to the table, with the source identifiers it replaces. */
+interface Entry {
+  readonly row: V1Row;
+  readonly vector: Float32Array;
+  readonly stale: boolean;
+  readonly none: boolean;
+  readonly sources: readonly string[];
 }
 
 /** Failures kept in memory for the summary; the full list goes to the store's failure log. */
@@ -142,6 +153,7 @@ export async function runPipeline(
     staleVectors: 0,
     staleIdentifiersRemoved: 0,
     interrupted: false,
+    leftPending: 0,
   };
   const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
@@ -210,55 +222,105 @@ export async function runPipeline(
     };
   }
 
-  async function flush(): Promise<void> {
-    if (bufferedRows === 0) return;
-    const results = buffered;
-    buffered = [];
-    bufferedRows = 0;
-    // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, { row: V1Row; vector: Float32Array; stale: boolean; none: boolean }>();
-    const sourceIds = new Set<string>();
-    for (const r of results) {
-      const none = new Set(r.withoutVector ?? []);
-      for (let i = 0; i < r.rows.length; i++) {
-        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), stale: r.vectorsOf !== "search_text", none: none.has(i) });
-        sourceIds.add(r.sourceIdentifiers[i]);
-      }
-    }
-    const kept = [...byId.values()];
-    const rows = kept.map((e) => e.row);
+  /**
+   * Identifiers of rows that are not under their own table's canonical identifier (old conventions, swapped
+   * identifiers): a re-keyed row written onto one of them would overwrite another table's row. Read once,
+   * when the run starts writing.
+   */
+  const foreign = options.target && startVersion !== undefined ? await nonCanonicalIdentifiers(await options.target.store.snapshot(startVersion)) : undefined;
+  /** Rows held back because their identifier still holds another table's row that this run has not replaced. */
+  let held: Entry[] = [];
+
+  /** Whether writing under `identifier` would overwrite a row of another table that is still there (and not in `writing`). */
+  function occupied(identifier: string, writing: ReadonlySet<string>): boolean {
+    return foreign !== undefined && foreign.has(identifier) && !ledger.replaced(identifier) && !writing.has(identifier);
+  }
+
+  /** Commit `entries` (distinct identifiers), then remove the old identifiers they replace. */
+  async function write(entries: readonly Entry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => e.row);
     const vectors = new Float32Array(rows.length * dim);
-    kept.forEach((e, i) => vectors.set(e.vector, i * dim));
-    const nullRows = new Set(kept.flatMap((e, i) => (e.none ? [i] : [])));
+    entries.forEach((e, i) => vectors.set(e.vector, i * dim));
+    const nullRows = new Set(entries.flatMap((e, i) => (e.none ? [i] : [])));
+    const written = new Set(rows.map((r) => r.identifier));
+    const sources = entries.flatMap((e) => e.sources);
     // source identifiers that were not canonical: their old rows go, unless a row written in this run holds that identifier now
-    const stale = [...sourceIds].filter((id) => !byId.has(id) && !ledger.wrote(id));
-    const staleVectors = kept.filter((e) => e.stale).map((e) => e.row.identifier);
+    const stale = [...new Set(sources)].filter((id) => !written.has(id) && !ledger.wrote(id));
+    const staleVectors = entries.filter((e) => e.stale).map((e) => e.row.identifier);
     counts.staleVectors += staleVectors.length;
     if (options.target) {
       const { store, table, shardTag } = options.target;
       // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
       markVectors(store.path, shardTag, staleVectors, true);
       await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
-      ledger.record(rows.map((r) => r.identifier), sourceIds);
-      const refreshed = options.staleAtStart ? kept.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
+      ledger.record(rows.map((r) => r.identifier), sources);
+      const refreshed = options.staleAtStart ? entries.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
       markVectors(store.path, shardTag, refreshed, false);
       if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
       // only after the new rows are committed: never drop a v0 row before its v1 row exists
       counts.staleIdentifiersRemoved += await store.deleteIdentifiers(table, stale, keepOurs);
-      if (failureLog) {
-        const lines: string[] = [];
-        for (const r of results) {
-          for (const f of r.parseFailures) lines.push(JSON.stringify(f));
-          for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
-        }
-        if (lines.length) {
-          fs.mkdirSync(path.dirname(failureLog), { recursive: true });
-          fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
-        }
-      }
     }
     counts.written += rows.length;
     options.progress.advance(rows.length);
+  }
+
+  async function flush(): Promise<void> {
+    if (bufferedRows === 0 && held.length === 0) return;
+    const results = buffered;
+    buffered = [];
+    bufferedRows = 0;
+    // the last row for an identifier wins; a store may hold one table under several old identifiers
+    const byId = new Map<string, Entry>(held.map((e) => [e.row.identifier, e]));
+    for (const r of results) {
+      const none = new Set(r.withoutVector ?? []);
+      for (let i = 0; i < r.rows.length; i++) {
+        const earlier = byId.get(r.rows[i].identifier);
+        byId.set(r.rows[i].identifier, {
+          row: r.rows[i],
+          vector: r.vectors.subarray(i * dim, (i + 1) * dim),
+          stale: r.vectorsOf !== "search_text",
+          none: none.has(i),
+          sources: [...(earlier?.sources ?? []), r.sourceIdentifiers[i]],
+        });
+      }
+    }
+    // a row going where another table's row still is waits until that row is replaced (swapped identifiers)
+    const candidates = [...byId.values()];
+    const sources = new Set(candidates.flatMap((e) => e.sources));
+    held = candidates.filter((e) => occupied(e.row.identifier, sources));
+    await write(candidates.filter((e) => !held.includes(e)));
+    if (failureLog) {
+      const lines: string[] = [];
+      for (const r of results) {
+        for (const f of r.parseFailures) lines.push(JSON.stringify(f));
+        for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
+      }
+      if (lines.length) {
+        fs.mkdirSync(path.dirname(failureLog), { recursive: true });
+        fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
+      }
+    }
+  }
+
+  /**
+   * At the end: the held rows whose identifiers hold rows that are themselves being written now (two tables
+   * that swapped identifiers) are committed together, in one commit, so that neither is ever lost; the
+   * others stay pending (their rows untouched) for a later run.
+   */
+  async function releaseHeld(): Promise<void> {
+    let group = held;
+    for (;;) {
+      const sources = new Set(group.flatMap((e) => e.sources));
+      const next = group.filter((e) => !occupied(e.row.identifier, sources));
+      if (next.length === group.length) break;
+      group = next;
+    }
+    const left = held.filter((e) => !group.includes(e));
+    held = [];
+    await write(group);
+    counts.leftPending += left.length;
+    for (const e of left) options.progress.warn(`${e.row.identifier} was not written: that identifier still holds another table's row, which this run did not migrate (left pending; re-run once that table is migrated)`);
   }
 
   function collect(result: EnrichResult): void {
@@ -331,9 +393,22 @@ export async function runPipeline(
   // commit what was finished, even when interrupted or when another batch failed
   await writing;
   await flush();
+  await releaseHeld();
   if (firstError) throw firstError;
   if (options.target && startVersion !== undefined) await checkRows(options.target, startVersion, ledger, counts, options.progress);
   return counts;
+}
+
+/** Identifiers of `table` that are not their row's canonical identifier (or whose canonical one is not known). */
+async function nonCanonicalIdentifiers(table: lancedb.Table): Promise<IdentifierSet> {
+  const out = new IdentifierSet();
+  for await (const batch of scanBatches(table, { columns: ["identifier", "catalog_name", "database_name", "schema_name", "table_name"] })) {
+    for (const t of sourceTablesOf(batch)) {
+      const canonical = canonicalIdentifier(t);
+      if (t.tableName === "" || canonical !== t.identifier) out.add(t.identifier);
+    }
+  }
+  return out;
 }
 
 /** The run's closing check: the table's rows against what it found and wrote. A difference fails the run. */

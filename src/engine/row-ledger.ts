@@ -89,14 +89,19 @@ export class RowLedger {
   /** Identifiers the run wrote v1 rows under. */
   private readonly written = new IdentifierSet();
   /** Identifiers of the source rows those v1 rows replace (the same, unless the source's was not canonical). */
-  private readonly replaced = new IdentifierSet();
+  private readonly replacedIds = new IdentifierSet();
   private rows = 0;
 
   /** After a commit: the identifiers written, and the source identifiers they replace. */
   record(identifiers: readonly string[], sourceIdentifiers: Iterable<string>): void {
     for (const id of identifiers) this.written.add(id);
-    for (const id of sourceIdentifiers) this.replaced.add(id);
+    for (const id of sourceIdentifiers) this.replacedIds.add(id);
     this.rows += identifiers.length;
+  }
+
+  /** Whether a v1 row of this run replaced the source row stored under `identifier`. */
+  replaced(identifier: string): boolean {
+    return this.replacedIds.has(identifier);
   }
 
   /** Whether the run wrote a row under `identifier` (such a row is never deleted as a stale identifier). */
@@ -113,7 +118,7 @@ export class RowLedger {
       for (let i = 0; i < batch.numRows; i++) {
         rowsBefore++;
         const id = String(ids?.get(i) ?? "");
-        if (!this.replaced.has(id) && !this.written.has(id)) untouched++;
+        if (!this.replacedIds.has(id) && !this.written.has(id)) untouched++;
       }
     }
     return { before: rowsBefore, written: this.rows, expected: untouched + this.written.size, found: await now.countRows() };

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { syntheticCatalog, syntheticTable } from "../../bench/synthetic-catalog.js";
+import { hashingPlan } from "../../src/cli/embedding-setup.js";
+import { migrate, PENDING_FILTER } from "../../src/engine/migrate.js";
 import { createEnrichPool, runPipeline, type ResultStage } from "../../src/engine/pipeline.js";
 import { silentProgress } from "../../src/engine/progress.js";
 import { localVectors } from "../../src/engine/vector-source.js";
@@ -117,4 +119,63 @@ test("a run whose table lost a row it did not write fails its row count check, s
     }),
     /row count check failed for .*: 20 rows before, 10 written, 20 expected after, 19 found \(1 rows missing\)/,
   );
+});
+
+test("swapped identifiers and a run stopped between their batches: neither table's row is overwritten by the other's; the next run does both", async (t) => {
+  const dir = tempDir(t);
+  const storePath = path.join(dir, "datus_db_swap");
+  const tables = [...syntheticCatalog(20)];
+  const [a, b] = [2, 17];
+  const originals = [tables[a], tables[b]];
+  tables[a] = { ...originals[0], identifier: originals[1].identifier };
+  tables[b] = { ...originals[1], identifier: originals[0].identifier };
+  await writeV0Store(storePath, tables);
+  // re-shape only (the run is stopped before its first batch): every row pending, identifiers as stored
+  const stopped = await migrate({ storePath, dialect: "unknown", extractRelationships: false, force: false, dryRun: false, skipBackup: true, workers: 1, embedding: hashingPlan(384), progress: silentProgress, signal: AbortSignal.abort() });
+  assert.equal(stopped.status, "interrupted");
+
+  const store = await SchemaStore.open(storePath, { create: false });
+  const pending = async (): Promise<SourceTable[]> => {
+    const out: SourceTable[] = [];
+    const table = await store.schemaTable();
+    for await (const batch of scanBatches(table, { columns: ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"], filter: PENDING_FILTER })) out.push(...sourceTablesOf(batch));
+    return out;
+  };
+  const pool = createEnrichPool(1);
+  t.after(() => pool.destroy());
+  const run = async (sources: SourceTable[], stopAfterFirst: boolean) => {
+    const controller = new AbortController();
+    let firstDone = () => {};
+    const gate = new Promise<void>((resolve) => (firstDone = resolve));
+    async function* batches(): AsyncGenerator<SourceTable[]> {
+      yield sources.slice(0, 10);
+      if (stopAfterFirst) await gate;
+      yield sources.slice(10);
+    }
+    const stopper: ResultStage = (result) => {
+      if (stopAfterFirst) controller.abort();
+      firstDone();
+      return result;
+    };
+    const table = await store.schemaTable();
+    return runPipeline(pool, batches(), { dialect: "unknown", vectors: localVectors({ kind: "hashing", dim: 384 }, pool), extractRelationships: false, target: { store, table, shardTag: "all" }, workers: 1, writeRows: 5, progress: silentProgress, signal: controller.signal, stages: [stopper] });
+  };
+  const first = await run(await pending(), true);
+  assert.equal(first.interrupted, true);
+  assert.equal(first.leftPending, 1, "A was held back: its identifier still held B's row, which the stopped run did not reach");
+  let rows = new Map((await readRows(storePath)).map((r) => [String(r.identifier), r]));
+  assert.equal(rows.size, 20, "no row lost by the stopped run");
+  // each swapped row is still there, as it was: B's DDL under A's identifier, A's under B's
+  assert.equal(rows.get(originals[0].identifier)!.definition, originals[1].definition);
+  assert.equal(rows.get(originals[1].identifier)!.definition, originals[0].definition);
+
+  const second = await run(await pending(), false);
+  assert.equal(second.interrupted, false);
+  rows = new Map((await readRows(storePath)).map((r) => [String(r.identifier), r]));
+  assert.equal(rows.size, 20);
+  for (const original of originals) {
+    assert.equal(rows.get(original.identifier)!.definition, original.definition, `${original.identifier} has its own DDL`);
+    assert.equal(rows.get(original.identifier)!.metadata_version, 1);
+  }
+  assert.equal((await pending()).length, 0, "nothing left pending");
 });
