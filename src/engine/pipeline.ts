@@ -289,7 +289,8 @@ export async function runPipeline(
     const candidates = [...byId.values()];
     const sources = new Set(candidates.flatMap((e) => e.sources));
     held = candidates.filter((e) => occupied(e.row.identifier, sources));
-    await write(candidates.filter((e) => !held.includes(e)));
+    const waiting = new Set(held);
+    await write(candidates.filter((e) => !waiting.has(e)));
     if (failureLog) {
       const lines: string[] = [];
       for (const r of results) {
@@ -316,7 +317,8 @@ export async function runPipeline(
       if (next.length === group.length) break;
       group = next;
     }
-    const left = held.filter((e) => !group.includes(e));
+    const going = new Set(group);
+    const left = held.filter((e) => !going.has(e));
     held = [];
     await write(group);
     counts.leftPending += left.length;
