@@ -33,6 +33,8 @@ export interface SourceTable {
   readonly tableType: TableType;
   /** The DDL exactly as stored; never rewritten. */
   readonly definition: string;
+  /** The stored row has no DDL at all (null): it is read as `""` and written back as null. */
+  readonly definitionNull?: boolean;
 }
 
 export interface ColumnInfo {
@@ -122,7 +124,8 @@ export interface V1Row {
   readonly schema_name: string;
   readonly table_name: string;
   readonly table_type: TableType;
-  readonly definition: string;
+  /** The source row's DDL as it was (null when it had none). */
+  readonly definition: string | null;
   readonly search_text: string;
   readonly table_comment: string;
   readonly column_comments: string;

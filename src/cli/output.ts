@@ -5,6 +5,7 @@
 import type { ImportOutcome } from "../engine/import-live.js";
 import { type MigrateOutcome, skippedLines } from "../engine/migrate.js";
 import type { LogFormat } from "../engine/progress.js";
+import { describeRowCheck } from "../engine/row-ledger.js";
 import { reportStore } from "../engine/store-report.js";
 import { printable } from "../printable.js";
 import { formatReport, llmFallbackReasons, parseFailuresPerDialect, reportJson } from "../report/coverage.js";
@@ -46,6 +47,9 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         statistics_failures: c?.statisticsFailures ?? 0,
         embedding_failures: c?.embeddingFailureCount ?? 0,
         stale_vectors_written: c?.staleVectors ?? 0,
+        duplicate_rows: o.duplicateRows ?? 0,
+        row_check: c?.rowCheck ?? null,
+        left_pending: c?.leftPending ?? 0,
         indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
         query_log: o.queryLog ? { queries: o.queryLog.queries, failed: o.queryLog.failed, skipped: o.queryLog.skipped, skipped_at: o.queryLog.skippedAt } : null,
@@ -76,7 +80,9 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
       out(`Status: migrated ${c?.written ?? 0} of ${o.todo} tables${o.resumed ? " (resumed an earlier run)" : ""}`);
       break;
   }
+  if (o.duplicateRows) out(`Duplicate identifiers: ${o.duplicateRows} rows of the v0 table repeated an identifier; the first of each was kept (rollback restores the others)`);
   if (c) {
+    if (c.rowCheck) out(`Row check: ${describeRowCheck(c.rowCheck)}`);
     out(`Dialects: ${perKey(c.dialects)}`);
     out(`Parsed by: ${perKey(c.parsers)}`);
     out(`Tables with relationships: ${c.relationships}`);
@@ -97,6 +103,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
       const e = ids.examples.find((x) => x.kind === "normalised");
       out(`Identifiers normalised: ${ids.normalised} old-format identifiers written canonically${e ? ` (e.g. ${printable(e.from)} -> ${printable(e.to)})` : ""}`);
     }
+    if (c.leftPending) out(`Left pending: ${c.leftPending} tables, each under an identifier that still holds another table's row which this run did not migrate; re-run once that table is migrated`);
     if (c.staleVectors) out(`Vectors kept: ${c.staleVectors} rows keep a vector of their definition (--keep-vectors): run \`datus-schema embed\` to embed their search_text`);
   }
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
@@ -138,6 +145,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   out(`Store: ${printable(storePath)}`);
   out(`Tables in the live database: ${o.listed}${o.unchanged ? ` (${o.unchanged} unchanged, skipped)` : ""}`);
   out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
+  if (c.rowCheck) out(`Row check: ${describeRowCheck(c.rowCheck)}`);
   if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
   if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);
   if (c.embeddingFailureCount) {

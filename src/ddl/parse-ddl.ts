@@ -228,6 +228,11 @@ export function parseDdl(definition: string, dialect: Dialect): TableStructure {
   }
 }
 
+/** The structure of a table whose DDL is not read (it was set aside): nothing but the reason. */
+export function unreadStructure(dialect: Dialect, reason: string): TableStructure {
+  return freeze(newDraft(), "none", dialect, reason);
+}
+
 /**
  * Every CREATE TABLE / CREATE VIEW of a whole script (a dump, a schema file), in order, each with the
  * COMMENT ON / ALTER TABLE … ADD / CREATE UNIQUE INDEX statements that name it applied, and (PostgreSQL)

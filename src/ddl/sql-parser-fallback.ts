@@ -6,6 +6,7 @@
 import type { Dialect, ForeignKey } from "../model.js";
 import { newDraft, type Draft, type DraftColumn } from "./scanner.js";
 import { GRAMMAR, parserFor } from "./sql-grammars.js";
+import { lexRules, tokenize } from "./tokenize.js";
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -56,12 +57,33 @@ function tableRef(table: unknown): { db: string; table: string } {
 }
 
 /**
+ * Parentheses nested deeper than this are not handed to node-sql-parser. Its grammars backtrack on text
+ * they cannot read, and nesting makes that exponential: with PostgreSQL's, each level of unclosed or
+ * unreadable parentheses doubles the time (10 levels half a second, 16 a quarter of a minute), and at
+ * about 20 an internal array outgrows V8's limit and the whole process aborts ("Fatal JavaScript invalid
+ * size error"). The scanner reads real DDL of any depth; what it cannot read does not nest this deep.
+ */
+export const MAX_NESTING = 10;
+
+/** The deepest parenthesis nesting of `sql`, outside strings, quoted names and comments. */
+export function nesting(sql: string, dialect: Dialect): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const t of tokenize(sql, lexRules(dialect))) {
+    if (t.kind !== "punct") continue;
+    if (t.value === "(") deepest = Math.max(deepest, ++depth);
+    else if (t.value === ")" && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+/**
  * Reads the first CREATE TABLE/VIEW of `sql` with node-sql-parser, or returns null when it cannot.
  * Comments on the table and its columns, PK, unique keys and FKs are mapped; DEFAULTs are not.
  */
 export function parseWithSqlParser(sql: string, dialect: Dialect): Draft | null {
   const parser = parserFor(GRAMMAR[dialect]);
-  if (parser === null) return null;
+  if (parser === null || nesting(sql, dialect) > MAX_NESTING) return null;
   let ast: unknown;
   try {
     ast = parser.astify(sql, { database: GRAMMAR[dialect] });

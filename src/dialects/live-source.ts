@@ -68,6 +68,48 @@ export interface LiveSource {
  */
 export type LiveNamespace = Partial<Omit<NamespaceConfig, "type">> & { readonly type: string };
 
+/** Where a server-based namespace points: its host/port/username/password/database keys, else its `uri`'s parts. */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly database?: string;
+}
+
+/**
+ * The server a namespace names. Explicit keys win; a `uri` such as `mysql://user:pass@host:3306/db` or
+ * `postgresql://…` (as SQLAlchemy and Datus configs write them) fills what they leave out.
+ */
+export function serverAddress(ns: LiveNamespace, defaultPort: number): ServerAddress {
+  let fromUri: Partial<ServerAddress> = {};
+  if (ns.uri && /^[a-z][a-z0-9+.-]*:\/\//i.test(ns.uri.trim())) {
+    try {
+      const url = new URL(ns.uri.trim());
+      const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+      fromUri = {
+        ...(url.hostname ? { host: url.hostname } : {}),
+        ...(url.port ? { port: Number(url.port) } : {}),
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+        ...(database ? { database } : {}),
+      };
+    } catch {
+      // not a URL: the explicit keys alone
+    }
+  }
+  const username = ns.username ?? fromUri.username;
+  const password = ns.password ?? fromUri.password;
+  const database = ns.database ?? fromUri.database;
+  return {
+    host: ns.host ?? fromUri.host ?? "localhost",
+    port: ns.port ?? fromUri.port ?? defaultPort,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+    ...(database === undefined ? {} : { database }),
+  };
+}
+
 /** Opens the live database a namespace names, with the engine its `type` names. */
 export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
   const type = ns.type.trim().toLowerCase();

@@ -4,28 +4,37 @@
  */
 import type * as lancedb from "@lancedb/lancedb";
 import type { Piscina } from "piscina";
-import { parseDdl } from "../ddl/parse-ddl.js";
+import { parseDdl, unreadStructure } from "../ddl/parse-ddl.js";
 import { sniffDialect } from "../ddl/sniff-dialect.js";
 import type { Dialect, SourceTable } from "../model.js";
 import { CatalogIndex, summarize, type TableSummary } from "../relationships/catalog-index.js";
 import { sourceTablesOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
 import type { Progress } from "./progress.js";
+import { markStep, type StepMarker, type TableGuard } from "./table-guard.js";
 
 export interface SummarizeTask {
   readonly rows: readonly SourceTable[];
   readonly dialect: Dialect;
+  /** Where the worker marks the table it is on (table-guard.ts). */
+  readonly marker?: StepMarker;
 }
 
 /** Worker side: the summary of each table (names, columns, keys) from its DDL. */
 export function summarizeBatch(task: SummarizeTask): TableSummary[] {
-  return task.rows.map((row) => summarize(row, parseDdl(row.definition, task.dialect === "unknown" ? sniffDialect(row.definition) : task.dialect)));
+  return task.rows.map((row, i) => {
+    markStep(task.marker, i);
+    return summarize(row, parseDdl(row.definition, task.dialect === "unknown" ? sniffDialect(row.definition) : task.dialect));
+  });
 }
 
 const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
 
-/** Index every table of `table` (a snapshot), parsing in the pool with bounded in-flight batches. */
-export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect: Dialect, workers: number, progress: Progress, signal?: AbortSignal): Promise<CatalogIndex> {
+/**
+ * Index every table of `table` (a snapshot), parsing in the pool with bounded in-flight batches. A table
+ * whose DDL crashes or overruns a worker is set aside in `guard` and indexed by its names alone.
+ */
+export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect: Dialect, workers: number, progress: Progress, guard: TableGuard, signal?: AbortSignal): Promise<CatalogIndex> {
   const index = new CatalogIndex();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -34,11 +43,15 @@ export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect:
     for await (const batch of scanBatches(table, { columns: SOURCE_COLUMNS })) {
       if (signal?.aborted || failure) break;
       const rows = sourceTablesOf(batch);
-      const task: SummarizeTask = { rows, dialect };
-      const p: Promise<void> = (pool.run(task, { name: "summarize" }) as Promise<TableSummary[]>)
-        .then((summaries) => {
-          for (const s of summaries) index.add(s);
-          progress.advance(summaries.length);
+      const p: Promise<void> = guard
+        .run(rows, (part, marker, abort) => pool.run({ rows: part, dialect, marker } satisfies SummarizeTask, { name: "summarize", signal: abort }) as Promise<TableSummary[]>)
+        .then(({ done, setAside }) => {
+          for (const { result } of done) for (const s of result) index.add(s);
+          for (const { table: t, reason } of setAside) {
+            progress.warn(`${t.identifier}: ${reason}; indexed by its name only`);
+            index.add(summarize({ ...t, definition: "" }, unreadStructure(dialect, reason)));
+          }
+          progress.advance(rows.length);
         })
         .catch((err: unknown) => {
           failure ??= err;

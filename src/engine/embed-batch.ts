@@ -7,6 +7,7 @@ import { type LocalEmbedder, localEmbedder, type LocalEmbedderSpec } from "../em
 import type { TextBudget } from "../enrich/search-text.js";
 import type { SourceTable } from "../model.js";
 import { enrichBatch, type EnrichResult, type EnrichTask, type VectorPlan } from "./enrich-batch.js";
+import { markStep } from "./table-guard.js";
 
 export function isLocalPlan(plan: VectorPlan): plan is LocalEmbedderSpec {
   return plan.kind === "hashing" || plan.kind === "onnx";
@@ -16,6 +17,7 @@ export function isLocalPlan(plan: VectorPlan): plan is LocalEmbedderSpec {
 export async function enrichAndEmbed(task: EnrichTask): Promise<EnrichResult> {
   const embedder = isLocalPlan(task.vectors) ? await localEmbedder(task.vectors) : undefined;
   const result = enrichBatch(task, embedder?.textBudget);
+  markStep(task.marker, task.rows.length);
   if (embedder) {
     result.vectors = await embedRows(embedder, result);
     result.vectorsOf = "search_text";

@@ -9,6 +9,7 @@ import type { TextBudget } from "../enrich/search-text.js";
 import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { markStep, type StepMarker } from "./table-guard.js";
 
 /**
  * How a batch's rows get their vectors: embedded in the worker (hashing or a local ONNX model), on the
@@ -27,6 +28,10 @@ export interface EnrichTask {
   readonly tagTermsYaml?: string;
   /** Live catalog structure per source identifier, when the tables came from a live database. */
   readonly catalog?: Readonly<Record<string, TableStructure>>;
+  /** Where the worker marks the table it is on, for the coordinator's per-table time budget (table-guard.ts). */
+  readonly marker?: StepMarker;
+  /** Tables (source identifier -> reason) whose DDL is not read: set aside after they crashed or overran a worker. */
+  readonly unread?: Readonly<Record<string, string>>;
 }
 
 export interface TableFailure {
@@ -91,8 +96,10 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     parsers: {},
     relationships: 0,
   };
-  for (const source of task.rows) {
-    const dialect = task.dialect === "unknown" ? sniffDialect(source.definition) : task.dialect;
+  for (const [i, source] of task.rows.entries()) {
+    markStep(task.marker, i);
+    const unread = task.unread?.[source.identifier];
+    const dialect = task.dialect === "unknown" && unread === undefined ? sniffDialect(source.definition) : task.dialect;
     // enrichTable never throws: a table it cannot read still gets a row from its names, with parseError set
     const { row, structure } = enrichTable(source, {
       dialect,
@@ -101,6 +108,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
       catalog: task.catalog?.[source.identifier],
       tagDictionary: tagDictionary(task.tagTermsYaml),
       textBudget,
+      unread,
     });
     const error = structure.parseError;
     bump(result.parsers, structure.source);

@@ -11,6 +11,7 @@ import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
+import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
@@ -20,6 +21,7 @@ import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
+import { TableGuard } from "./table-guard.js";
 
 export interface ImportOptions {
   readonly storePath: string;
@@ -70,6 +72,7 @@ async function storedDefinitions(table: Awaited<ReturnType<SchemaStore["schemaTa
 
 export async function importLive(options: ImportOptions): Promise<ImportOutcome> {
   const { progress } = options;
+  const guard = new TableGuard();
   progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
   const listed = await options.live.listTables({ database: options.database, schema: options.schema });
   const store = await SchemaStore.open(options.storePath, { create: true });
@@ -81,6 +84,8 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(embedding.identity.dimSize, metadata));
     progress.log(`created an empty v1 ${SCHEMA_TABLE} in ${options.storePath}`);
   } else {
+    // --clear replaces the table whatever it holds (after a backup)
+    if (!options.clear) await refuseUnreadableSource(await store.schemaTable(), options.storePath);
     const summary = await store.summary();
     const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
     const earlier = readState(store.path);
@@ -166,6 +171,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         progress,
         stages,
         tagTermsYaml: options.tagTermsYaml,
+        guard,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

@@ -21,6 +21,7 @@ import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type Res
 import { waitForStep } from "../store/store-lock.js";
 import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
+import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
@@ -33,6 +34,7 @@ import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } fr
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { relationshipStage } from "./relationship-stage.js";
+import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
 import { keptVectors } from "./vector-source.js";
@@ -60,6 +62,10 @@ export interface MigrateOptions {
   readonly queryLog?: string;
   /** Asked for the structure of DDL no parser reads (`--llm-fallback`). */
   readonly llm?: LlmDdlParser;
+  /** How long one table may hold a worker (for a DDL up to 1 MiB); default DATUS_SCHEMA_TABLE_TIMEOUT or 30 s. */
+  readonly tableTimeoutMs?: number;
+  /** The worker module of the pool (tests give one that crashes on purpose); default workers/enrich-worker.js. */
+  readonly enrichWorker?: string;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
 }
@@ -82,6 +88,8 @@ export interface MigrateOutcome {
   readonly totalRows: number;
   /** Indexes built after the run. */
   readonly indexesBuilt?: readonly string[];
+  /** Rows of the v0 table that repeated an identifier (the first of each was kept), counted by the run that re-shaped it. */
+  readonly duplicateRows?: number;
 }
 
 /** What a query log gave: statements read, those not parsed, lines that were no query (and where the first are). */
@@ -133,6 +141,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
       "check --namespace / --db-path (a namespace's store is {base_path}/datus_db_{namespace}), or build one from the live database with --import-schemas",
     );
   }
+  await refuseUnreadableSource(await store.schemaTable(), options.storePath);
+  const guard = new TableGuard(options.tableTimeoutMs);
   const storedMetadata = (await (await store.schemaTable()).schema()).metadata;
   const state = readState(options.storePath);
   const keep = embedding.vectors.kind === "keep";
@@ -159,7 +169,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     const table = await store.schemaTable();
     const todo = options.shard ? await countShard(table, scanFilter, options.shard) : todoTotal;
     if (rebuildV1) progress.log(`dry run: would rebuild the table (${summary.dim !== dim ? `vectors ${summary.dim ?? "none"} -> ${dim}-d` : "embedding-function entry"})`);
-    const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, scanFilter, dim, todo, options, undefined);
+    const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, scanFilter, dim, todo, options, guard, undefined);
     return { status: "dry-run", storePath: options.storePath, todo, counts, llm, queryLog, identifiers, resumed, totalRows: summary.rows };
   }
 
@@ -183,9 +193,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     recorded = await startReshape(store, recorded, record, progress, summary.version);
   }
   const table = await store.schemaTable();
+  // the re-shape keeps the first row of each identifier: the others are in the pre-migration version only
+  const duplicateRows = summary.shape === "v0" && !options.shard ? summary.rows - (await table.countRows()) : 0;
   const filter = options.force ? undefined : PENDING_FILTER;
   const todo = options.shard ? await countShard(table, filter, options.shard) : await table.countRows(filter);
-  const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, filter, dim, todo, options, shardTag(options.shard));
+  const writtenSince = Math.floor(Date.parse(recorded.startedAt) / 1000);
+  const { counts, llm, queryLog, identifiers } = await enrichRows(store, table, filter, dim, todo, options, guard, shardTag(options.shard), writtenSince);
   let indexesBuilt: string[] | undefined;
   if (!counts.interrupted) {
     const done = (await table.countRows(PENDING_FILTER)) === 0;
@@ -207,6 +220,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> 
     preMigrationVersion: recorded.preMigrationVersion,
     resumed,
     totalRows: summary.rows,
+    duplicateRows,
     indexesBuilt,
   };
 }
@@ -282,7 +296,9 @@ async function enrichRows(
   dim: number,
   todo: number,
   options: MigrateOptions,
+  guard: TableGuard,
   shard: string | undefined,
+  writtenSince?: number,
 ): Promise<{ counts: PipelineCounts; llm?: LlmRecoveryCounts; queryLog?: QueryLogCounts; identifiers: IdentifierChanges }> {
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
@@ -292,7 +308,7 @@ async function enrichRows(
   async function* sources(): AsyncGenerator<SourceTable[]> {
     for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep).filter(inShard);
   }
-  const pool = createEnrichPool(options.workers);
+  const pool = createEnrichPool(options.workers, options.enrichWorker);
   // a dry run never calls a paid embeddings API
   const vectors = options.dryRun && options.embedding.vectors.kind === "remote" ? keptVectors(dim) : vectorSourceFor(options.embedding, pool, dim);
   const identifiers = noIdentifierChanges();
@@ -308,7 +324,7 @@ async function enrichRows(
         ),
       );
     if (options.extractRelationships) {
-      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, options.signal);
+      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, guard, options.signal);
       const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;
       if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed, skipped: evidence.skippedLines.count, skippedAt: evidence.skippedLines.at };
       stages.push(relationshipStage(index, evidence));
@@ -321,13 +337,14 @@ async function enrichRows(
       failedAtStart: shard === undefined ? undefined : new Set(readEmbeddingFailures(store.path).map((f) => f.identifier)),
       extractRelationships: options.extractRelationships,
       statistics: options.statistics,
-      target: shard === undefined ? undefined : { store, table, shardTag: shard },
+      target: shard === undefined ? undefined : { store, table, shardTag: shard, writtenSince, shared: (options.shard?.count ?? 1) > 1 },
       workers: options.workers,
       signal: options.signal,
       progress: options.progress,
       writeRows: options.writeRows,
       stages,
       tagTermsYaml: options.tagTermsYaml,
+      guard,
     });
     return { counts, llm, queryLog, identifiers };
   } finally {

@@ -11,14 +11,16 @@ import path from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
-import { describeError } from "../errors.js";
-import type { Dialect, SourceTable, TableStatistics, TableStructure, V1Row } from "../model.js";
-import { v1RowsToArrow } from "../store/arrow-rows.js";
-import { type SchemaStore, storedStatistics } from "../store/schema-store.js";
+import { DatusError, describeError } from "../errors.js";
+import { canonicalIdentifier, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
+import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
+import { scanBatches, type SchemaStore, storedStatistics } from "../store/schema-store.js";
 import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import type { Progress } from "./progress.js";
+import { describeRowCheck, IdentifierSet, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
+import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 
 /** Where live statistics come from, and how many connections they may hold at once. */
@@ -33,6 +35,20 @@ export interface StatisticsSource {
  */
 export type ResultStage = (result: EnrichResult, sources: readonly SourceTable[]) => Promise<EnrichResult> | EnrichResult;
 
+export interface PipelineTarget {
+  readonly store: SchemaStore;
+  readonly table: lancedb.Table;
+  readonly shardTag: string;
+  /**
+   * v1 rows last updated at or after this time (Unix seconds) were written by this migration: removing a
+   * table's old identifier never deletes one of them (another table's row may now hold that identifier).
+   * Default: when this run started.
+   */
+  readonly writtenSince?: number;
+  /** Other processes (shards) write the table at the same time: the closing row-count check cannot apply. */
+  readonly shared?: boolean;
+}
+
 export interface PipelineOptions {
   readonly dialect: Dialect;
   /** How rows get their vectors (and their dimension). */
@@ -45,7 +61,7 @@ export interface PipelineOptions {
   readonly statistics?: StatisticsSource;
   readonly sampleRows?: number;
   /** Write target; absent for --dry-run. */
-  readonly target?: { readonly store: SchemaStore; readonly table: lancedb.Table; readonly shardTag: string };
+  readonly target?: PipelineTarget;
   readonly workers: number;
   readonly signal?: AbortSignal;
   readonly progress: Progress;
@@ -54,6 +70,8 @@ export interface PipelineOptions {
   readonly stages?: readonly ResultStage[];
   /** business_terms.yml text, for the workers' tag dictionary. */
   readonly tagTermsYaml?: string;
+  /** The per-table time budget and the tables set aside so far (the catalog pass may have found some). */
+  readonly guard?: TableGuard;
 }
 
 export interface PipelineCounts {
@@ -72,6 +90,19 @@ export interface PipelineCounts {
   staleVectors: number;
   staleIdentifiersRemoved: number;
   interrupted: boolean;
+  /** The table's rows counted against what the run read and wrote (absent for a dry run or shards). */
+  rowCheck?: RowCheck;
+  /** Tables not written because their identifier holds another table's row this run did not migrate. */
+  leftPending: number;
+}
+
+/** A v1 row on its way to the table, with the source identifiers it replaces. */
+interface Entry {
+  readonly row: V1Row;
+  readonly vector: Float32Array;
+  readonly stale: boolean;
+  readonly none: boolean;
+  readonly sources: readonly string[];
 }
 
 /** Attempts at a table's statistics before it is reported failed, and the first wait between them (x4 each time). */
@@ -85,9 +116,14 @@ export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-export function createEnrichPool(workers: number): Piscina {
-  const filename = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
-  return new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+const ENRICH_WORKER = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
+
+/** The worker pool; `filename` is the worker module (tests give one that misbehaves on purpose). */
+export function createEnrichPool(workers: number, filename = ENRICH_WORKER): Piscina {
+  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  // a worker that fails between tasks is replaced by Piscina; its tasks (none) have nothing to report
+  pool.on("error", (err: unknown) => process.emitWarning(`a worker thread failed between tasks and was replaced: ${describeError(err)}`));
+  return pool;
 }
 
 function merge(into: Record<string, number>, from: Record<string, number>): void {
@@ -121,12 +157,14 @@ export async function runPipeline(
     staleVectors: 0,
     staleIdentifiersRemoved: 0,
     interrupted: false,
+    leftPending: 0,
   };
   const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
   const maxInFlight = Math.max(2, options.workers * 2);
   const statsLimit = options.statistics ? pLimit(Math.max(1, options.statistics.maxConnections)) : undefined;
   const now = Math.floor(Date.now() / 1000);
+  const guard = options.guard ?? new TableGuard();
 
   let buffered: EnrichResult[] = [];
   let bufferedRows = 0;
@@ -135,6 +173,10 @@ export async function runPipeline(
   let writing: Promise<void> | undefined;
 
   const failureLog = options.target ? parseFailureFile(options.target.store.path, options.target.shardTag) : undefined;
+  const ledger = new RowLedger();
+  const startVersion = options.target ? await options.target.table.version() : undefined;
+  // a row this migration wrote is never deleted as some other table's old identifier
+  const keepOurs = `COALESCE(metadata_version, 0) = 1 AND COALESCE(last_updated, 0) >= ${Math.floor(options.target?.writtenSince ?? now)}`;
 
   async function addStatistics(result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> {
     const stats = options.statistics;
@@ -200,54 +242,107 @@ export async function runPipeline(
     };
   }
 
-  async function flush(): Promise<void> {
-    if (bufferedRows === 0) return;
-    const results = buffered;
-    buffered = [];
-    bufferedRows = 0;
-    // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, { row: V1Row; vector: Float32Array; stale: boolean; none: boolean }>();
-    const sourceIds = new Set<string>();
-    for (const r of results) {
-      const none = new Set(r.withoutVector ?? []);
-      for (let i = 0; i < r.rows.length; i++) {
-        byId.set(r.rows[i].identifier, { row: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), stale: r.vectorsOf !== "search_text", none: none.has(i) });
-        sourceIds.add(r.sourceIdentifiers[i]);
-      }
-    }
-    const kept = [...byId.values()];
-    const rows = kept.map((e) => e.row);
+  /**
+   * Identifiers of rows that are not under their own table's canonical identifier (old conventions, swapped
+   * identifiers): a re-keyed row written onto one of them would overwrite another table's row. Read once,
+   * when the run starts writing.
+   */
+  const foreign = options.target && startVersion !== undefined ? await nonCanonicalIdentifiers(await options.target.store.snapshot(startVersion)) : undefined;
+  /** Rows held back because their identifier still holds another table's row that this run has not replaced. */
+  let held: Entry[] = [];
+
+  /** Whether writing under `identifier` would overwrite a row of another table that is still there (and not in `writing`). */
+  function occupied(identifier: string, writing: ReadonlySet<string>): boolean {
+    return foreign !== undefined && foreign.has(identifier) && !ledger.replaced(identifier) && !writing.has(identifier);
+  }
+
+  /** Commit `entries` (distinct identifiers), then remove the old identifiers they replace. */
+  async function write(entries: readonly Entry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((e) => e.row);
     const vectors = new Float32Array(rows.length * dim);
-    kept.forEach((e, i) => vectors.set(e.vector, i * dim));
-    const nullRows = new Set(kept.flatMap((e, i) => (e.none ? [i] : [])));
-    const stale = [...sourceIds].filter((id) => !byId.has(id));
-    const staleVectors = kept.filter((e) => e.stale).map((e) => e.row.identifier);
+    entries.forEach((e, i) => vectors.set(e.vector, i * dim));
+    const nullRows = new Set(entries.flatMap((e, i) => (e.none ? [i] : [])));
+    const written = new Set(rows.map((r) => r.identifier));
+    const sources = entries.flatMap((e) => e.sources);
+    // source identifiers that were not canonical: their old rows go, unless a row written in this run holds that identifier now
+    const stale = [...new Set(sources)].filter((id) => !written.has(id) && !ledger.wrote(id));
+    const staleVectors = entries.filter((e) => e.stale).map((e) => e.row.identifier);
     counts.staleVectors += staleVectors.length;
     if (options.target) {
       const { store, table, shardTag } = options.target;
       // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
       markVectors(store.path, shardTag, staleVectors, true);
       await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
-      const refreshed = options.staleAtStart ? kept.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
+      ledger.record(rows.map((r) => r.identifier), sources);
+      const refreshed = options.staleAtStart ? entries.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
       markVectors(store.path, shardTag, refreshed, false);
       if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
       // only after the new rows are committed: never drop a v0 row before its v1 row exists
-      await store.deleteIdentifiers(table, stale);
-      counts.staleIdentifiersRemoved += stale.length;
-      if (failureLog) {
-        const lines: string[] = [];
-        for (const r of results) {
-          for (const f of r.parseFailures) lines.push(JSON.stringify(f));
-          for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
-        }
-        if (lines.length) {
-          fs.mkdirSync(path.dirname(failureLog), { recursive: true });
-          fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
-        }
-      }
+      counts.staleIdentifiersRemoved += await store.deleteIdentifiers(table, stale, keepOurs);
     }
     counts.written += rows.length;
     options.progress.advance(rows.length);
+  }
+
+  async function flush(): Promise<void> {
+    if (bufferedRows === 0 && held.length === 0) return;
+    const results = buffered;
+    buffered = [];
+    bufferedRows = 0;
+    // the last row for an identifier wins; a store may hold one table under several old identifiers
+    const byId = new Map<string, Entry>(held.map((e) => [e.row.identifier, e]));
+    for (const r of results) {
+      const none = new Set(r.withoutVector ?? []);
+      for (let i = 0; i < r.rows.length; i++) {
+        const earlier = byId.get(r.rows[i].identifier);
+        byId.set(r.rows[i].identifier, {
+          row: r.rows[i],
+          vector: r.vectors.subarray(i * dim, (i + 1) * dim),
+          stale: r.vectorsOf !== "search_text",
+          none: none.has(i),
+          sources: [...(earlier?.sources ?? []), r.sourceIdentifiers[i]],
+        });
+      }
+    }
+    // a row going where another table's row still is waits until that row is replaced (swapped identifiers)
+    const candidates = [...byId.values()];
+    const sources = new Set(candidates.flatMap((e) => e.sources));
+    held = candidates.filter((e) => occupied(e.row.identifier, sources));
+    const waiting = new Set(held);
+    await write(candidates.filter((e) => !waiting.has(e)));
+    if (failureLog) {
+      const lines: string[] = [];
+      for (const r of results) {
+        for (const f of r.parseFailures) lines.push(JSON.stringify(f));
+        for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
+      }
+      if (lines.length) {
+        fs.mkdirSync(path.dirname(failureLog), { recursive: true });
+        fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
+      }
+    }
+  }
+
+  /**
+   * At the end: the held rows whose identifiers hold rows that are themselves being written now (two tables
+   * that swapped identifiers) are committed together, in one commit, so that neither is ever lost; the
+   * others stay pending (their rows untouched) for a later run.
+   */
+  async function releaseHeld(): Promise<void> {
+    let group = held;
+    for (;;) {
+      const sources = new Set(group.flatMap((e) => e.sources));
+      const next = group.filter((e) => !occupied(e.row.identifier, sources));
+      if (next.length === group.length) break;
+      group = next;
+    }
+    const going = new Set(group);
+    const left = held.filter((e) => !going.has(e));
+    held = [];
+    await write(group);
+    counts.leftPending += left.length;
+    for (const e of left) options.progress.warn(`${e.row.identifier} was not written: that identifier still holds another table's row, which this run did not migrate (left pending; re-run once that table is migrated)`);
   }
 
   function collect(result: EnrichResult): void {
@@ -260,10 +355,8 @@ export async function runPipeline(
     bufferedRows += result.rows.length;
   }
 
-  for await (const rows of batches) {
-    if (options.signal?.aborted || firstError) break;
-    if (rows.length === 0) continue;
-    const task: EnrichTask = {
+  function taskOf(rows: readonly SourceTable[], unread?: Record<string, string>): EnrichTask {
+    return {
       rows,
       dialect: options.dialect,
       vectors: options.vectors.plan,
@@ -271,14 +364,42 @@ export async function runPipeline(
       extractRelationships: options.extractRelationships,
       tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
+      unread,
     };
-    const p: Promise<void> = (pool.run(task) as Promise<EnrichResult>)
-      .then(async (result) => {
-        let staged = result;
-        for (const stage of options.stages ?? []) staged = await stage(staged, rows);
-        return embedPending(await addStatistics(staged, rows));
+  }
+
+  /**
+   * Enrich a batch in the pool under the per-table budget. Tables that crash or overrun a worker (now or
+   * in the catalog pass) are migrated from their names only; if even that fails, the fault is not the
+   * DDL's, and the run stops.
+   */
+  async function enrich(rows: readonly SourceTable[]): Promise<{ rows: readonly SourceTable[]; result: EnrichResult }[]> {
+    const known = rows.filter((r) => guard.setAside.has(r.identifier));
+    const fresh = known.length === 0 ? rows : rows.filter((r) => !guard.setAside.has(r.identifier));
+    const { done, setAside } = fresh.length === 0 ? { done: [], setAside: [] } : await guard.run(fresh, (part, marker, signal) => pool.run({ ...taskOf(part), marker }, { signal }) as Promise<EnrichResult>);
+    for (const { table, reason } of setAside) options.progress.warn(`${table.identifier}: ${reason}; migrated from its names only`);
+    const unread = [...known, ...setAside.map((s) => s.table)];
+    if (unread.length === 0) return done;
+    const reasons = Object.fromEntries(unread.map((t) => [t.identifier, guard.setAside.get(t.identifier) ?? ""]));
+    const again = await guard.run(unread, (part, marker, signal) => pool.run({ ...taskOf(part, reasons), marker }, { signal }) as Promise<EnrichResult>);
+    if (again.setAside.length > 0) {
+      const { table, reason } = again.setAside[0];
+      throw new DatusError("failed", `a worker failed on ${table.identifier} even without reading its DDL: ${reason}`, "this is not the DDL's doing: check the embedding model and the machine's memory, then re-run to resume");
+    }
+    return [...done, ...again.done];
+  }
+
+  for await (const rows of batches) {
+    if (options.signal?.aborted || firstError) break;
+    if (rows.length === 0) continue;
+    const p: Promise<void> = enrich(rows)
+      .then(async (parts) => {
+        for (const part of parts) {
+          let staged = part.result;
+          for (const stage of options.stages ?? []) staged = await stage(staged, part.rows);
+          collect(await embedPending(await addStatistics(staged, part.rows)));
+        }
       })
-      .then(collect)
       .catch((err: unknown) => {
         firstError ??= err;
       })
@@ -301,8 +422,33 @@ export async function runPipeline(
   // commit what was finished, even when interrupted or when another batch failed
   await writing;
   await flush();
+  await releaseHeld();
   if (firstError) throw firstError;
+  if (options.target && startVersion !== undefined) await checkRows(options.target, startVersion, ledger, counts, options.progress);
   return counts;
+}
+
+/** Identifiers of `table` that are not their row's canonical identifier (or whose canonical one is not known). */
+async function nonCanonicalIdentifiers(table: lancedb.Table): Promise<IdentifierSet> {
+  const out = new IdentifierSet();
+  for await (const batch of scanBatches(table, { columns: ["identifier", "catalog_name", "database_name", "schema_name", "table_name"] })) {
+    for (const t of sourceTablesOf(batch)) {
+      const canonical = canonicalIdentifier(t);
+      if (t.tableName === "" || canonical !== t.identifier) out.add(t.identifier);
+    }
+  }
+  return out;
+}
+
+/** The run's closing check: the table's rows against what it found and wrote. A difference fails the run. */
+async function checkRows(target: PipelineTarget, startVersion: number, ledger: RowLedger, counts: PipelineCounts, progress: Progress): Promise<void> {
+  if (target.shared) {
+    progress.log("row count check skipped: other shards write the table at the same time (run `datus-schema report` when all are done)");
+    return;
+  }
+  counts.rowCheck = await ledger.check(await target.store.snapshot(startVersion), target.table);
+  progress.log(`row count check: ${describeRowCheck(counts.rowCheck)}`);
+  refuseRowCheck(counts.rowCheck, target.store.path);
 }
 
 /** Group a stream of single tables into task-sized batches. */

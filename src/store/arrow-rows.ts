@@ -13,6 +13,7 @@ import {
   Schema,
   Struct,
   Table,
+  type Utf8,
   vectorFromArray,
 } from "apache-arrow";
 import type { SourceTable, TableType, V1Row } from "../model.js";
@@ -62,14 +63,14 @@ export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim
 /** v0 rows (name parts, DDL and the DDL's vector) as an Arrow table: used to build v0 stores (demo, tests, bench). */
 export function v0RowsToArrow(rows: readonly SourceTable[], vectors: Float32Array, dim: number): Table {
   const schema = v0Schema(dim);
-  const pick: Record<string, (r: SourceTable) => string> = {
+  const pick: Record<string, (r: SourceTable) => string | null> = {
     identifier: (r) => r.identifier,
     catalog_name: (r) => r.catalogName,
     database_name: (r) => r.databaseName,
     schema_name: (r) => r.schemaName,
     table_name: (r) => r.tableName,
     table_type: (r) => r.tableType,
-    definition: (r) => r.definition,
+    definition: (r) => (r.definitionNull ? null : r.definition),
   };
   const children = schema.fields.map((field) =>
     field.name === "vector" ? fixedSizeVectorData(field, vectors, rows.length) : columnData(field, rows.map(pick[field.name])),
@@ -77,13 +78,58 @@ export function v0RowsToArrow(rows: readonly SourceTable[], vectors: Float32Arra
   return tableFrom(schema, children, rows.length);
 }
 
-function stringColumn(batch: RecordBatch, name: string): (i: number) => string {
-  const col = batch.getChild(name);
-  if (!col) return () => "";
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A text column's value `i` as it is stored: `get(i)` of a utf8 or binary column, or null. */
+type TextAt = (i: number) => string | null;
+
+/**
+ * Read a utf8 or binary column's values from their bytes, decoded as UTF-8 byte for byte: apache-arrow's
+ * own reader drops a leading byte order mark, and gives a Binary value as bytes (whose `String()` is their
+ * decimal digits). Bytes that are not UTF-8 throw (source-check.ts refuses such a store first).
+ * Other columns (dictionaries) are read with `get`.
+ */
+function textAt(column: { readonly data: readonly Data[]; readonly type: DataType; get(i: number): unknown }): TextAt {
+  const type = column.type;
+  if (!(DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))) {
+    return (i) => {
+      const v = column.get(i);
+      return v === null || v === undefined ? null : v instanceof Uint8Array ? UTF8.decode(v) : String(v);
+    };
+  }
+  const chunks = column.data;
+  const ends: number[] = [];
+  chunks.reduce((at, d) => (ends.push(at + d.length), at + d.length), 0);
   return (i) => {
-    const v = col.get(i) as string | null;
-    return v ?? "";
+    let c = 0;
+    while (ends[c] <= i) c++;
+    const data = chunks[c] as Data<Utf8>;
+    const j = i - (c === 0 ? 0 : ends[c - 1]);
+    if (!data.getValid(j)) return null;
+    const offsets = data.valueOffsets;
+    return UTF8.decode(data.values.subarray(Number(offsets[j]), Number(offsets[j + 1])));
   };
+}
+
+/** Whether a stored value (utf8, or bytes of a Binary column) is text this tool can keep byte for byte. */
+export function isStoredText(value: unknown): boolean {
+  if (!(value instanceof Uint8Array)) return true;
+  try {
+    UTF8.decode(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function textColumn(batch: RecordBatch, name: string): TextAt {
+  const col = batch.getChild(name);
+  return col ? textAt(col) : () => null;
+}
+
+function stringColumn(batch: RecordBatch, name: string): (i: number) => string {
+  const text = textColumn(batch, name);
+  return (i) => text(i) ?? "";
 }
 
 function tableType(value: string): TableType {
@@ -105,9 +151,10 @@ export function sourceTablesOf(batch: RecordBatch, withVectors = false): SourceT
   const sch = stringColumn(batch, "schema_name");
   const tbl = stringColumn(batch, "table_name");
   const typ = stringColumn(batch, "table_type");
-  const def = stringColumn(batch, "definition");
+  const def = textColumn(batch, "definition");
   const out: SourceTable[] = new Array(batch.numRows);
   for (let i = 0; i < batch.numRows; i++) {
+    const definition = def(i);
     out[i] = {
       identifier: id(i),
       catalogName: cat(i),
@@ -115,7 +162,8 @@ export function sourceTablesOf(batch: RecordBatch, withVectors = false): SourceT
       schemaName: sch(i),
       tableName: tbl(i),
       tableType: tableType(typ(i)),
-      definition: def(i),
+      definition: definition ?? "",
+      ...(definition === null ? { definitionNull: true } : {}),
     };
     if (vec) {
       const v = vec.get(i) as { toArray(): Float32Array } | null;
@@ -167,6 +215,11 @@ export function asV1Batch(batch: RecordBatch, schema: Schema, options: { readonl
     if (source && whole && reusable(source, field)) return source.data[0];
     if (field.name === "vector") return vectorColumn(field, source, index, (field.type as FixedSizeList).listSize);
     if (!source) return columnData(field, new Array(rows).fill(null));
+    // text stored as bytes (Binary) becomes utf8 with the same bytes, never the bytes' decimal digits
+    if (DataType.isUtf8(field.type)) {
+      const text = textAt(source);
+      return columnData(field, index.map(text));
+    }
     return columnData(field, index.map((row) => source.get(row) as unknown));
   });
   return tableFrom(schema, children, rows);

@@ -108,10 +108,12 @@ export class SchemaStore {
     );
   }
 
-  async deleteIdentifiers(table: lancedb.Table, identifiers: readonly string[]): Promise<void> {
-    if (identifiers.length === 0) return;
-    const predicate = `identifier IN (${identifiers.map(sqlString).join(", ")})`;
-    await withCommitRetries(`delete from ${SCHEMA_TABLE}`, () => table.delete(predicate));
+  /** Delete the rows of these identifiers, except those matching `unless` (SQL); returns how many went. */
+  async deleteIdentifiers(table: lancedb.Table, identifiers: readonly string[], unless?: string): Promise<number> {
+    if (identifiers.length === 0) return 0;
+    const predicate = `identifier IN (${identifiers.map(sqlString).join(", ")})${unless ? ` AND NOT (${unless})` : ""}`;
+    const { numDeletedRows } = await withCommitRetries(`delete from ${SCHEMA_TABLE}`, () => table.delete(predicate));
+    return numDeletedRows;
   }
 }
 

@@ -59,6 +59,30 @@ export function vectorDimension(schema: Schema): number | undefined {
   return undefined;
 }
 
+/** The columns every schema_metadata table holds, v0 or v1: a table's name parts and its DDL. */
+export const SOURCE_COLUMNS = V0_COLUMNS.filter((name) => name !== "vector");
+
+/** How a stored column holds text: as utf8 strings, or as bytes (Binary) that must be UTF-8 to be read. */
+export function textEncoding(type: DataType): "text" | "bytes" | undefined {
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isNull(type)) return "text";
+  if (DataType.isDictionary(type)) return textEncoding(type.dictionary) === "text" ? "text" : undefined;
+  if (DataType.isBinary(type) || DataType.isLargeBinary(type)) return "bytes";
+  return undefined;
+}
+
+/**
+ * Why a stored schema_metadata cannot be migrated as it is (a source column missing, or not text nor
+ * bytes), or undefined when it can.
+ */
+export function sourceColumnsProblem(schema: Schema): string | undefined {
+  const found = schema.fields.map((f) => f.name);
+  const missing = SOURCE_COLUMNS.filter((name) => !found.includes(name));
+  if (missing.length > 0) return `columns found: ${found.join(", ") || "none"}; missing: ${missing.join(", ")}`;
+  const odd = schema.fields.filter((f) => (SOURCE_COLUMNS as readonly string[]).includes(f.name) && textEncoding(f.type) === undefined);
+  if (odd.length > 0) return `columns that hold neither text nor bytes: ${odd.map((f) => `${f.name} (${String(f.type)})`).join(", ")}`;
+  return undefined;
+}
+
 /** Which shape a stored table has: v1 when it carries `metadata_version`, v0 otherwise. */
 export function schemaShape(schema: Schema): "v0" | "v1" {
   return schema.fields.some((f) => f.name === "metadata_version") ? "v1" : "v0";

@@ -30,10 +30,11 @@ export interface CliResult {
  * Run the built CLI as a user would, in `cwd`. The default embedding model (all-MiniLM-L6-v2) is found in
  * a stand-in fastembed cache (stand-in-model.ts) unless `env` sets FASTEMBED_CACHE_PATH itself.
  */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, FASTEMBED_CACHE_PATH: sharedStandInCache(), ...options.env };
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env });
+    // timeoutMs: the process is killed (SIGTERM) if it runs longer, so a hanging run fails its test
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, env, timeout: options.timeoutMs });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -33,3 +33,28 @@ export async function schemaFields(storePath: string): Promise<string[]> {
   const schema = await (await db.openTable("schema_metadata")).schema();
   return schema.fields.map((f) => `${f.name}:${String(f.type)}`);
 }
+
+/**
+ * Each row's definition as the bytes stored (identifier -> bytes, null for a null definition; the first
+ * row of an identifier that repeats), read from the Arrow buffers: apache-arrow's string reader drops a
+ * leading byte order mark, so `readRows` cannot tell whether one was kept.
+ */
+export async function definitionBytes(storePath: string): Promise<Map<string, Buffer | null>> {
+  const db = await lancedb.connect(storePath);
+  const table = await db.openTable("schema_metadata");
+  const out = new Map<string, Buffer | null>();
+  for await (const batch of table.query().select(["identifier", "definition"])) {
+    const ids = batch.getChild("identifier")!;
+    const data = batch.getChild("definition")!.data;
+    let row = 0;
+    for (const chunk of data) {
+      const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
+      for (let j = 0; j < chunk.length; j++, row++) {
+        const bytes = chunk.getValid(j) ? Buffer.from((chunk.values as Uint8Array).subarray(Number(offsets[j]), Number(offsets[j + 1]))) : null;
+        const id = String(ids.get(row));
+        if (!out.has(id)) out.set(id, bytes);
+      }
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import type { LiveNamespace, LiveSource, LiveSourceOptions, LiveTable, StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./mysql-introspection.js";
 import { readTableStatistics } from "./mysql-statistics.js";
 
@@ -16,7 +16,7 @@ interface MySqlError {
   readonly message?: string;
 }
 
-function sourceError(err: unknown, where: string, ns: LiveNamespace): DatusError {
+function sourceError(err: unknown, where: string, ns: ServerAddress): DatusError {
   if (err instanceof DatusError) return err;
   const e = err as MySqlError;
   const code = e.code ?? "";
@@ -44,6 +44,7 @@ export class MySqlSource implements LiveSource {
 
   private constructor(
     private readonly ns: LiveNamespace,
+    private readonly server: ServerAddress,
     private readonly pool: mysql.Pool,
     private readonly where: string,
     private readonly mariadb: boolean,
@@ -52,13 +53,14 @@ export class MySqlSource implements LiveSource {
   }
 
   static async open(ns: LiveNamespace): Promise<MySqlSource> {
-    const where = `${ns.host ?? "localhost"}:${ns.port ?? 3306}/${ns.database ?? ""}`;
+    const server = serverAddress(ns, 3306);
+    const where = `${server.host}:${server.port}/${server.database ?? ""}`;
     const pool = mysql.createPool({
-      host: ns.host ?? "localhost",
-      port: ns.port ?? 3306,
-      user: ns.username,
-      password: ns.password,
-      database: ns.database,
+      host: server.host,
+      port: server.port,
+      user: server.username,
+      password: server.password,
+      database: server.database,
       connectionLimit: Math.max(1, ns.maxConnections ?? 4),
       connectTimeout: 15_000,
       // DECIMAL and BIGINT as text: no precision is lost before it is read as a number
@@ -77,9 +79,9 @@ export class MySqlSource implements LiveSource {
       }
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw sourceError(err, where, ns);
+      throw sourceError(err, where, server);
     }
-    return new MySqlSource(ns, pool, where, mariadb);
+    return new MySqlSource(ns, server, pool, where, mariadb);
   }
 
   private async withConnection<T>(work: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
@@ -94,7 +96,7 @@ export class MySqlSource implements LiveSource {
       this.active.set(conn.threadId, conn);
       return await work(conn);
     } catch (err) {
-      throw sourceError(err, this.where, this.ns);
+      throw sourceError(err, this.where, this.server);
     } finally {
       if (conn) {
         this.active.delete(conn.threadId);
@@ -104,7 +106,7 @@ export class MySqlSource implements LiveSource {
   }
 
   async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
-    const database = options.database ?? this.ns.database;
+    const database = options.database ?? this.server.database;
     if (!database) throw new DatusError("config", "a mysql namespace needs a database to read", "set agent.namespace.<name>.database, or pass --database");
     return this.withConnection(async (conn) => {
       const [found] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [database]);
@@ -123,7 +125,7 @@ export class MySqlSource implements LiveSource {
     if (ids.length === 0) return;
     // KILL QUERY goes through a connection of its own; failures only mean the queries end by themselves
     void mysql
-      .createConnection({ host: this.ns.host ?? "localhost", port: this.ns.port ?? 3306, user: this.ns.username, password: this.ns.password })
+      .createConnection({ host: this.server.host, port: this.server.port, user: this.server.username, password: this.server.password })
       .then(async (conn) => {
         for (const id of ids) await conn.query(`KILL QUERY ${Number(id)}`).catch(() => undefined);
         await conn.end();

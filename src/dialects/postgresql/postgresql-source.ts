@@ -7,7 +7,7 @@
 import pg from "pg";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import type { LiveNamespace, LiveSource, LiveSourceOptions, LiveTable, StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
 import { readTableStatistics } from "./postgresql-statistics.js";
 
@@ -48,26 +48,28 @@ export class PostgresSource implements LiveSource {
 
   private constructor(
     private readonly ns: LiveNamespace,
+    private readonly server: ServerAddress,
     private readonly where: string,
   ) {}
 
   /** Connects once (so a wrong host, user or database is an error before any work) and returns the source. */
   static async open(ns: LiveNamespace): Promise<PostgresSource> {
-    const where = `${ns.host ?? "localhost"}:${ns.port ?? 5432}/${ns.database ?? "postgres"}`;
-    const source = new PostgresSource(ns, where);
-    await source.withClient(ns.database, async (client) => client.query("SELECT 1"));
+    const server = serverAddress(ns, 5432);
+    const where = `${server.host}:${server.port}/${server.database ?? "postgres"}`;
+    const source = new PostgresSource(ns, server, where);
+    await source.withClient(server.database, async (client) => client.query("SELECT 1"));
     return source;
   }
 
   private pool(database: string | undefined): pg.Pool {
-    const name = database ?? this.ns.database ?? "postgres";
+    const name = database ?? this.server.database ?? "postgres";
     let pool = this.pools.get(name);
     if (!pool) {
       pool = new pg.Pool({
-        host: this.ns.host ?? "localhost",
-        port: this.ns.port ?? 5432,
-        user: this.ns.username,
-        password: this.ns.password,
+        host: this.server.host,
+        port: this.server.port,
+        user: this.server.username,
+        password: this.server.password,
         database: name,
         max: Math.max(1, this.ns.maxConnections ?? 4),
         application_name: "datus-schema",
@@ -98,7 +100,7 @@ export class PostgresSource implements LiveSource {
       const released = client;
       client = undefined;
       if (released) this.active.delete(released);
-      throw sourceError(err, this.where, { username: this.ns.username, database: database ?? this.ns.database });
+      throw sourceError(err, this.where, { username: this.server.username, database: database ?? this.server.database });
     } finally {
       if (client) {
         this.active.delete(client);
@@ -108,7 +110,7 @@ export class PostgresSource implements LiveSource {
   }
 
   async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
-    const database = options.database ?? this.ns.database ?? "postgres";
+    const database = options.database ?? this.server.database ?? "postgres";
     return this.withClient(database, async (client) => {
       if (options.schema !== undefined) {
         const schemas = (await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1")).rows.map((r) => r.nspname);
@@ -121,7 +123,7 @@ export class PostgresSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withClient(table.databaseName || this.ns.database, (client) => readTableStatistics(client, table, options.sampleRows));
+    return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, options.sampleRows));
   }
 
   interrupt(): void {
@@ -129,7 +131,7 @@ export class PostgresSource implements LiveSource {
     const pids = [...this.active].map((c) => (c as unknown as { processID?: number }).processID).filter((p): p is number => typeof p === "number");
     if (pids.length === 0) return;
     // a cancel request goes through a connection of its own; failures only mean the queries end by themselves
-    const canceller = new pg.Client({ host: this.ns.host ?? "localhost", port: this.ns.port ?? 5432, user: this.ns.username, password: this.ns.password, database: this.ns.database ?? "postgres" });
+    const canceller = new pg.Client({ host: this.server.host, port: this.server.port, user: this.server.username, password: this.server.password, database: this.server.database ?? "postgres" });
     void canceller
       .connect()
       .then(() => canceller.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]))

@@ -1,0 +1,43 @@
+/**
+ * The enrich worker, misbehaving on purpose where a table's DDL asks for it, for the crash-isolation tests
+ * (the tests hand this file to migrate() as its worker module; nothing in the tool can load it).
+ * A DDL holding `/* worker: exit *\/` ends the worker thread (process.exit in a worker), `throw` throws,
+ * `overflow` overflows the stack, `spin` never returns; `always` exits even when the DDL is not read (a fault
+ * that is not the DDL's).
+ * The worker marks the table first, as the real one does before reading it.
+ */
+import enrichWorker, { embed } from "../../workers/enrich-worker.js";
+import { summarizeBatch, type SummarizeTask } from "../../src/engine/catalog-pass.js";
+import type { EnrichResult, EnrichTask } from "../../src/engine/enrich-batch.js";
+import { markStep } from "../../src/engine/table-guard.js";
+
+const MARK = /\/\* worker: (\w+) \*\//;
+
+function deep(n: number): number {
+  return n === Number.MAX_SAFE_INTEGER ? n : deep(n + 1) + 1;
+}
+
+function misbehave(task: EnrichTask | SummarizeTask): void {
+  task.rows.forEach((row, i) => {
+    const what = MARK.exec(row.definition)?.[1];
+    const unread = "unread" in task && task.unread?.[row.identifier] !== undefined;
+    if (what === undefined || (unread && what !== "always")) return;
+    markStep(task.marker, i);
+    if (what === "exit" || what === "always") process.exit(70);
+    if (what === "throw") throw new Error("the DDL reader threw");
+    if (what === "overflow") deep(0);
+    if (what === "spin") for (;;);
+  });
+}
+
+export default async function faultyEnrichWorker(task: EnrichTask): Promise<EnrichResult> {
+  misbehave(task);
+  return enrichWorker(task);
+}
+
+export function summarize(task: SummarizeTask): ReturnType<typeof summarizeBatch> {
+  misbehave(task);
+  return summarizeBatch(task);
+}
+
+export { embed };
