@@ -96,8 +96,36 @@ async function resizeVectors(table: lancedb.Table, dim: number): Promise<boolean
   return true;
 }
 
+/** The name/DDL columns v1 keeps as utf8; a v0 table may hold them as bytes (checked to be UTF-8 before this). */
+const TEXT_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"] as const;
+
+/**
+ * Make `column` utf8 with the same bytes, converging from any half-done attempt: a utf8 copy (one commit,
+ * DataFusion's cast keeps every byte), then renames and a drop, as for the vector.
+ */
+async function toUtf8(table: lancedb.Table, column: string): Promise<void> {
+  const fresh = `${column}__datus_schema_utf8`;
+  const old = `${column}__datus_schema_bytes`;
+  let fields = (await table.schema()).fields;
+  const isText = (name: string) => fields.some((f) => f.name === name && arrow.DataType.isUtf8(f.type));
+  if (fields.some((f) => f.name === column) && !isText(column) && !fields.some((f) => f.name === fresh)) {
+    await table.addColumns([{ name: fresh, valueSql: `CAST(${quoteSqlIdent(column)} AS STRING)` }]);
+    fields = (await table.schema()).fields;
+  }
+  if (fields.some((f) => f.name === fresh)) {
+    if (fields.some((f) => f.name === column)) await table.alterColumns([{ path: column, rename: old }]);
+    await table.alterColumns([{ path: fresh, rename: column }]);
+  }
+  if ((await fieldNames(table)).has(old)) await table.dropColumns([old]);
+}
+
+function quoteSqlIdent(name: string): string {
+  return `\`${name.replace(/`/g, "``")}\``;
+}
+
 /** Evolve the table to the v1 columns, `target.dim` and `target.metadata`; see the module comment. */
 export async function evolveToV1(table: lancedb.Table, target: EvolveTarget): Promise<EvolveOutcome> {
+  for (const column of TEXT_COLUMNS) await toUtf8(table, column);
   const duplicatesRemoved = await removeDuplicates(table);
   const vectorsDropped = (await fieldNames(table)).has("vector") ? await resizeVectors(table, target.dim) : false;
   const names = await fieldNames(table);

@@ -155,12 +155,30 @@ function sleepSync(ms: number): void {
 
 function tempFile(file: string, holder: LockHolder): string {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${holder.token}.${crypto.randomBytes(4).toString("hex")}.tmp`);
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(holder));
-  } catch (err) {
-    throw fileError("write the lock file", tmp, err);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(holder));
+      return tmp;
+    } catch (err) {
+      // a releasing process removed the (then empty) lock directory a moment ago: make it again
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        continue;
+      }
+      throw fileError("write the lock file", tmp, err);
+    }
   }
-  return tmp;
+}
+
+/** Remove the lock directory and the bookkeeping directory when nothing else is in them: a refused run leaves nothing. */
+function removeEmptyDirs(file: string): void {
+  for (const dir of [path.dirname(file), path.dirname(path.dirname(file))]) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      return; // not empty (or already gone): keep it
+    }
+  }
 }
 
 /** Create `file` holding `holder` if it does not exist (atomically: complete or absent). */
@@ -257,7 +275,10 @@ function hold(file: string, holder: LockHolder, tookOverFrom: LockHolder | undef
     tookOverFrom,
     release: () => {
       stop();
-      if (ours()) fs.rmSync(file, { force: true });
+      if (ours()) {
+        fs.rmSync(file, { force: true });
+        removeEmptyDirs(file);
+      }
     },
     detach: stop,
   };

@@ -152,8 +152,8 @@ test("no password, API key or ${VAR} value of the config appears in any output o
   await run(["bootstrap", "--config", hashing, "--namespace", "demo", "--log-format=json"], 0);
   await run(["rollback", "--config", hashing, "--db-path", store], 0);
   // the config going wrong around the secrets
-  // live sources that cannot be reached (refused connections), one password from ${VAR}, one inside a URI
-  await run(["migrate", "--config", hashing, "--namespace", "pg", "--extract-statistics"], 1);
+  // a namespace whose store does not exist (its password from ${VAR}), and a live source the network refuses (a password inside a URI)
+  await run(["migrate", "--config", hashing, "--namespace", "pg", "--extract-statistics"], 2);
   await run(["bootstrap", "--config", hashing, "--namespace", "my", "--log-format=json"], 1);
   await run(["migrate", "--config", hashing, "--namespace", "badport", "--extract-statistics"], 2);
   await run(["report", "--config", hashing, "--namespace", "badport"], 2);

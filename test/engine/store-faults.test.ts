@@ -50,3 +50,36 @@ test("a commit failing in the background ends the run as an error with a hint, n
   fs.renameSync(`${versions}.moved`, versions);
   assert.ok((await v1Rows(store)) > 0, "what was committed before stays committed");
 });
+
+test("a reader polling while a 60,000-table v0 store is migrated never sees fewer rows, nor a table it cannot open", async (t) => {
+  const dir = tempDir(t);
+  const store = path.join(dir, "datus_db_big");
+  const count = 60_000;
+  await writeV0Store(store, syntheticCatalog(count));
+  const config = path.join(dir, "agent.yml");
+  fs.writeFileSync(config, "agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n");
+  const child = spawn(process.execPath, [CLI, "migrate", "--db-path", store, "--config", config, "--skip-backup", "--no-index"], { cwd: dir });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  let done = false;
+  const closed = new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+  void closed.then(() => (done = true));
+  let fewest = Number.POSITIVE_INFINITY;
+  let reads = 0;
+  const failures: string[] = [];
+  while (!done) {
+    try {
+      const table = await (await lancedb.connect(store)).openTable("schema_metadata");
+      fewest = Math.min(fewest, await table.countRows());
+      reads++;
+    } catch (err) {
+      failures.push(String(err));
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(await closed, 0, stderr);
+  assert.ok(reads > 20, `the reader read during the run (${reads} reads)`);
+  assert.deepEqual(failures, [], "the table always opened");
+  assert.equal(fewest, count, `a reader saw ${fewest} of ${count} rows`);
+});
