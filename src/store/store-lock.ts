@@ -161,11 +161,26 @@ function tempFile(file: string, holder: LockHolder): string {
       return tmp;
     } catch (err) {
       // a releasing process removed the (then empty) lock directory a moment ago: make it again
-      if ((err as NodeJS.ErrnoException).code === "ENOENT" && attempt < 3) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && attempt < 5) {
+        makeDir(path.dirname(file));
         continue;
       }
       throw fileError("write the lock file", tmp, err);
+    }
+  }
+}
+
+/**
+ * `mkdir -p` that survives a releasing process removing an emptied parent between its two mkdirs
+ * (see removeEmptyDirs): ENOENT is retried a few times before it is an error.
+ */
+function makeDir(dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 20) throw err;
     }
   }
 }
@@ -239,7 +254,7 @@ function ensureLockDir(storePath: string, create: boolean): string | undefined {
   if (!create && !fs.existsSync(storePath)) return undefined;
   const dir = lockDir(storePath);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDir(dir);
   } catch (err) {
     throw fileError("create the lock directory", dir, err);
   }

@@ -45,14 +45,20 @@ interface EngineUnderTest {
   create(t: TestContext, dir: string, tables: readonly Table[]): Promise<string>;
   /** Row count of a table, asked of the engine directly (the truth the tool's row_count is checked against). */
   count(table: string): Promise<number>;
-  /** Turn a table into a view slow enough to outlast a 1-second statement timeout. */
-  makeSlow(table: string): Promise<void>;
+  /** Turn a table into a view whose every scan takes `seconds` (default: long enough to outlast a 1-second statement timeout). */
+  makeSlow(table: string, seconds?: number): Promise<void>;
   /** The namespace's YAML body pointing at a database that is not there. */
   missing(dir: string): string;
   /** Hold the database the way a competing writer would, when the engine has such a thing; returns the release. */
   readonly lock?: () => Promise<() => Promise<void>>;
   /** A namespace whose credentials the server refuses, when the engine has credentials. */
   readonly badCredentials?: (dir: string) => string;
+  /** A namespace pointing at a port where no server listens, when the engine is a server. */
+  readonly refused?: () => string;
+  /** Whether the tool has a statement running that reads `table` now (server engines). */
+  readonly querying?: (table: string) => Promise<boolean>;
+  /** End every session the tool holds on the test database, as a server restart would; returns how many. */
+  readonly killSessions?: () => Promise<number>;
 }
 
 function duckdbEngine(): EngineUnderTest {
@@ -91,10 +97,7 @@ function duckdbEngine(): EngineUnderTest {
     missing: (dir) => `      type: duckdb\n      uri: ${path.join(dir, "nowhere.duckdb")}\n`,
     async lock() {
       // another process opening the file for writing, as a loader or a notebook would
-      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api";
-import mysql from "mysql2/promise";
-import pg from "pg";
-import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
         cwd: path.dirname(new URL(import.meta.url).pathname),
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -147,13 +150,18 @@ function postgresEngine(): EngineUnderTest {
       return postgresNamespace(database, { max_connections: 2, statement_timeout: 1, schema: "public" });
     },
     count: (table) => run(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(table)}`)).rows[0].n)),
-    makeSlow: (table) =>
+    makeSlow: (table, seconds = 600) =>
       run(async (c) => {
         await c.query(`DROP TABLE ${q(table)}`);
-        await c.query(`CREATE VIEW ${q(table)} AS SELECT g AS id, 'v'::text AS c FROM generate_series(1, 3) g, pg_sleep(600)`);
+        await c.query(`CREATE VIEW ${q(table)} AS SELECT g AS id, 'v'::text AS c FROM generate_series(1, 3) g, pg_sleep(${Number(seconds)})`);
       }),
     missing: () => postgresNamespace("datus_no_such_database"),
     badCredentials: () => postgresNamespace("test", { username: "datus_no_such_user" }),
+    refused: () => postgresNamespace("test", { port: 1 }),
+    querying: (table) =>
+      run(async (c) => (await c.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'datus-schema' AND state = 'active' AND position($2 in query) > 0", [database, table])).rowCount! > 0),
+    killSessions: () =>
+      run(async (c) => (await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'datus-schema'", [database])).rowCount ?? 0),
   };
 }
 
@@ -185,13 +193,23 @@ function mariadbEngine(): EngineUnderTest {
       return mariadbNamespace(database, { max_connections: 2, statement_timeout: 1 });
     },
     count: (table) => run(async (c) => Number(((await c.query(`SELECT count(*) AS n FROM ${q(table)}`))[0] as { n: number }[])[0].n)),
-    makeSlow: (table) =>
+    makeSlow: (table, seconds = 600) =>
       run(async (c) => {
         await c.query(`DROP TABLE ${q(table)}`);
-        await c.query(`CREATE VIEW ${q(table)} AS SELECT seq AS id, SLEEP(600) AS c FROM seq_1_to_3`);
+        // SLEEP runs once per row: three rows
+        await c.query(`CREATE VIEW ${q(table)} AS SELECT seq AS id, SLEEP(${Number(seconds) / 3}) AS c FROM seq_1_to_3`);
       }),
     missing: () => mariadbNamespace("datus_no_such_database"),
     badCredentials: () => mariadbNamespace("test", { username: "datus_no_such_user" }),
+    refused: () => mariadbNamespace("test", { port: 1 }),
+    querying: (table) =>
+      run(async (c) => ((await c.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO LIKE CONCAT('%', ?, '%')", [database, table]))[0] as unknown[]).length > 0, false),
+    killSessions: () =>
+      run(async (c) => {
+        const [ids] = await c.query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", [database]);
+        for (const { id } of ids as { id: number }[]) await c.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined);
+        return (ids as unknown[]).length;
+      }, false),
   };
 }
 
@@ -253,6 +271,42 @@ for (const make of ENGINES) {
       assert.equal(run.code, 1, run.stderr);
       assertActionable(run, "datus_no_such_user", "username");
       assert.deepEqual(fileHashes(path.join(dir, "stores")), new Map());
+    });
+
+    test("a server that refuses the connection: error and hint naming the address, the store untouched", { skip: make().refused === undefined && "this engine has no server" }, async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const cfg = config(dir, engine.refused!());
+      const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      assert.equal(run.code, 1, run.stderr);
+      assertActionable(run, ":1/test", ".port");
+      assert.deepEqual(fileHashes(path.join(dir, "stores")), new Map(), "no store was created");
+    });
+
+    test("the server ends the tool's sessions mid-run (a restart): statements are retried on new connections, the run completes right", { skip: make().killSessions === undefined && "this engine has no server" }, async (t) => {
+      const engine = make();
+      const dir = tempDir(t);
+      const tables = [{ name: "orders", column: "status", rows: 40 }, ...Array.from({ length: 8 }, (_, i) => ({ name: `t${i}`, column: "c", rows: 10 + i }))];
+      const cfg = config(dir, (await engine.create(t, dir, tables)).replace("statement_timeout: 1", "statement_timeout: 60"));
+      const first = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
+      assert.equal(first.code, 0, `${first.signal ?? ""} ${first.stderr}`);
+      await engine.makeSlow("orders", 2);
+      const child = spawn(process.execPath, [CLI, "bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir, env: { ...process.env, FASTEMBED_CACHE_PATH: dir } });
+      let stderr = "";
+      child.stdout.resume();
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      let killed = 0;
+      for (let i = 0; i < 400 && killed === 0 && child.exitCode === null; i++) {
+        if (await engine.querying!("orders")) killed = await engine.killSessions!();
+        else await new Promise((r) => setTimeout(r, 25));
+      }
+      const code = await closed;
+      assert.ok(killed > 0, "the tool's sessions were ended while it read orders");
+      assert.equal(code, 0, stderr);
+      const rows = new Map((await readRows(path.join(dir, "stores", "datus_db_src"))).map((r) => [String(r.table_name), r]));
+      assert.equal(rows.size, tables.length, "every table is in the store once");
+      for (const table of tables) assert.equal(rows.get(table.name)?.row_count, await engine.count(table.name), `${table.name}: row_count is the engine's count after the retry`);
     });
 
     test("a database held by a writer: error and hint, the store untouched", { skip: make().lock === undefined && "this engine has no exclusive writer" }, async (t) => {
@@ -320,7 +374,8 @@ for (const make of ENGINES) {
           assert.equal(code, 130, `${signals[0]}: exit 130\n${stderr}`);
           assert.match(stdout, /LIVE IMPORT SUMMARY/, "the report is still printed");
         } else {
-          assert.ok(code === 130 || sig === "SIGKILL", `a second Ctrl-C ends it (${code} ${sig})`);
+          // ended by our exit, by the SIGKILL we send ourselves, or by the default SIGINT once our handler is gone
+          assert.ok(code === 130 || sig === "SIGKILL" || sig === "SIGINT", `a second Ctrl-C ends it (${code} ${sig})`);
         }
       }
     });

@@ -16,6 +16,12 @@ interface MySqlError {
   readonly message?: string;
 }
 
+/** Errors after which the connection is gone or unusable (the server restarted, KILL CONNECTION, a network cut). */
+function connectionLost(err: unknown): boolean {
+  const e = err as MySqlError & { fatal?: boolean };
+  return e.fatal === true || e.code === "PROTOCOL_CONNECTION_LOST" || e.code === "ECONNRESET" || e.code === "EPIPE" || e.errno === 1927 || e.errno === 2013 || e.errno === 2006 || e.errno === 1053;
+}
+
 function sourceError(err: unknown, where: string, ns: ServerAddress): DatusError {
   if (err instanceof DatusError) return err;
   const e = err as MySqlError;
@@ -30,7 +36,7 @@ function sourceError(err: unknown, where: string, ns: ServerAddress): DatusError
   if (e.errno === 1969 || e.errno === 3024 || e.errno === 1317) {
     return new DatusError("source", `query at ${where} was stopped: ${describeError(err)} (statement_timeout or an interruption)`, "a slow view or a very large table: raise agent.namespace.<name>.statement_timeout", { cause: err });
   }
-  if (code === "PROTOCOL_CONNECTION_LOST" || code === "ECONNRESET" || e.errno === 1927 || e.errno === 2013) {
+  if (connectionLost(err)) {
     return new DatusError("source", `the connection at ${where} was closed by the server: ${describeError(err)}`, "the server restarted or ended the session; the table is retried, re-run the command if it stays failed", { cause: err });
   }
   return new DatusError("source", `database at ${where}: ${describeError(err)}`, "check the namespace's database and that the user may read information_schema", { cause: err });
@@ -88,6 +94,7 @@ export class MySqlSource implements LiveSource {
     if (this.closed) throw new DatusError("source", `the source ${this.where} is already closed`, "this is a bug; please report it");
     if (this.interrupted) throw new DatusError("source", `query at ${this.where} not started: the run was interrupted`, "re-run the command to finish");
     let conn: mysql.PoolConnection | undefined;
+    let lost = false;
     try {
       conn = await this.pool.getConnection();
       // every call's session: read only, and no statement longer than the timeout
@@ -96,11 +103,14 @@ export class MySqlSource implements LiveSource {
       this.active.set(conn.threadId, conn);
       return await work(conn);
     } catch (err) {
+      lost = connectionLost(err);
       throw sourceError(err, this.where, this.server);
     } finally {
       if (conn) {
         this.active.delete(conn.threadId);
-        conn.release();
+        // a broken connection is not given back: the pool would hand it to the retry
+        if (lost) conn.destroy();
+        else conn.release();
       }
     }
   }

@@ -81,6 +81,10 @@ export class PostgresSource implements LiveSource {
       });
       // an idle connection the server drops must not crash the process: the next query reconnects
       pool.on("error", () => undefined);
+      // a checked-out client has no listener of the pool's: a session the server ends between two statements
+      // (or in the same packet as the connection's readiness) would be an uncaught 'error' that ends the run;
+      // the statement in flight still fails, and the statistics retry takes a new connection
+      pool.on("connect", (client) => client.on("error", () => undefined));
       this.pools.set(name, pool);
     }
     return pool;
