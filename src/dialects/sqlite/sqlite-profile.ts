@@ -1,5 +1,9 @@
-/** SQLite: [bracketed] and "quoted" names, `db.table` names (an attached database); a file read live. */
-import { DATABASE_QUALIFIED, defineDialect, isWord, notReadLiveYet } from "../dialect-profile.js";
+/**
+ * SQLite: [bracketed] and "quoted" names, `db.table` names (an attached database); a file read live
+ * through the optional `sqlite3` driver.
+ */
+import { DATABASE_QUALIFIED, defineDialect, isWord } from "../dialect-profile.js";
+import type { LiveNamespace, LiveSource } from "../live-source.js";
 
 export const sqliteProfile = defineDialect({
   name: "sqlite",
@@ -13,5 +17,11 @@ export const sqliteProfile = defineDialect({
     // [name] is SQL Server's, unless SQLite's keywords spoke
     brackets: "if-voted",
   },
-  live: { fileExtension: "db", open: notReadLiveYet },
+  live: {
+    fileExtension: "db",
+    async open(ns: LiveNamespace): Promise<LiveSource> {
+      const { openSqliteNamespace } = await import("./sqlite-source.js");
+      return openSqliteNamespace(ns);
+    },
+  },
 });
