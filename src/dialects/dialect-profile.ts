@@ -6,7 +6,6 @@
  * read the profiles; none of them names a dialect itself.
  */
 import type { LexRules, Token } from "../ddl/tokenize.js";
-import { DatusError } from "../errors.js";
 import type { LiveNamespace, LiveSource } from "./live-source.js";
 
 /** How a qualified name `a.b` or `a.b.c` in the dialect's DDL splits into database, schema and table. */
@@ -95,13 +94,3 @@ export function isPunct(t: Token | undefined, ch: string): boolean {
   return t !== undefined && t.kind === "punct" && t.value === ch;
 }
 
-/** The `open` of a dialect whose live source is not written yet: a config error (exit 2, nothing touched). */
-export function notReadLiveYet(ns: LiveNamespace): Promise<LiveSource> {
-  return Promise.reject(
-    new DatusError(
-      "config",
-      `${ns.name === undefined ? "live database type" : `agent.namespace.${ns.name}.type`} ${ns.type} is not supported yet`,
-      "run migrate without --import-schemas and --extract-statistics to upgrade the store from its DDL alone",
-    ),
-  );
-}

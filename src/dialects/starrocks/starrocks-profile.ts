@@ -1,8 +1,9 @@
 /**
  * StarRocks: MySQL's lexing, `catalog.db.table` names, its own table models and distribution clauses
- * (node-sql-parser's MySQL grammar for the fallback).
+ * (node-sql-parser's MySQL grammar for the fallback); read live through mysql2 (MySQL protocol).
  */
-import { DATABASE_QUALIFIED, defineDialect, isPunct, isWord, MYSQL_LEX, notReadLiveYet } from "../dialect-profile.js";
+import { DATABASE_QUALIFIED, defineDialect, isPunct, isWord, MYSQL_LEX } from "../dialect-profile.js";
+import type { LiveNamespace, LiveSource } from "../live-source.js";
 
 export const starrocksProfile = defineDialect({
   name: "starrocks",
@@ -23,5 +24,10 @@ export const starrocksProfile = defineDialect({
     // backticks are the MySQL family's: StarRocks' when its keywords spoke
     backticks: "if-voted",
   },
-  live: { open: notReadLiveYet },
+  live: {
+    async open(ns: LiveNamespace): Promise<LiveSource> {
+      const { openStarRocksNamespace } = await import("./starrocks-source.js");
+      return openStarRocksNamespace(ns);
+    },
+  },
 });
