@@ -3,7 +3,6 @@
  * `sqlite3` driver (node-sqlite3: real SQLite, queries run off the main thread, `sqlite3_interrupt` exposed)
  * with promise-returning queries. The driver is an optional dependency, loaded on first use.
  */
-import type sqlite3 from "sqlite3";
 import { DatusError } from "../../errors.js";
 
 /** A result row: column name to SQLite value (INTEGER and REAL as number, TEXT as string, BLOB as Buffer). */
@@ -27,12 +26,26 @@ export function text(value: unknown): string {
   return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
 }
 
-type Driver = typeof sqlite3;
+/** The part of the `sqlite3` driver used here (declared here: the optional package may be absent at build time). */
+interface DriverDatabase {
+  all(sql: string, params: readonly unknown[], callback: (err: Error | null, rows: Row[]) => void): void;
+  configure(option: "busyTimeout", value: number): void;
+  interrupt(): void;
+  close(callback: (err: Error | null) => void): void;
+}
+
+interface Driver {
+  readonly OPEN_READONLY: number;
+  readonly Database: new (file: string, mode: number, callback: (err: Error | null) => void) => DriverDatabase;
+}
+
+/** Not a literal, so that the build does not need the optional package. */
+const DRIVER_PACKAGE = "sqlite3";
 let driver: Promise<Driver> | undefined;
 
 /** The `sqlite3` module, or a DatusError saying how to install it (it is an optional, compiled dependency). */
 export function loadDriver(): Promise<Driver> {
-  driver ??= import("sqlite3").then(
+  driver ??= (import(DRIVER_PACKAGE) as Promise<unknown>).then(
     (mod) => (mod as { default?: Driver }).default ?? (mod as unknown as Driver),
     (err: unknown) => {
       driver = undefined;
@@ -50,13 +63,13 @@ export function loadDriver(): Promise<Driver> {
 
 /** One read-only SQLite connection. Its queries run one at a time, off the main thread. */
 export class SqliteConnection {
-  private constructor(private readonly db: sqlite3.Database) {}
+  private constructor(private readonly db: DriverDatabase) {}
 
   /** Opens `file` read-only (never created); a busy database is waited for at most `busyTimeoutMs`. */
   static async open(file: string, busyTimeoutMs: number): Promise<SqliteConnection> {
     const mod = await loadDriver();
-    const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const opened: sqlite3.Database = new mod.Database(file, mod.OPEN_READONLY, (err) => (err ? reject(err) : resolve(opened)));
+    const db = await new Promise<DriverDatabase>((resolve, reject) => {
+      const opened: DriverDatabase = new mod.Database(file, mod.OPEN_READONLY, (err) => (err ? reject(err) : resolve(opened)));
     });
     db.configure("busyTimeout", busyTimeoutMs);
     const conn = new SqliteConnection(db);
@@ -68,7 +81,7 @@ export class SqliteConnection {
   /** The rows of `sql` with bound `params`. */
   all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     return new Promise((resolve, reject) => {
-      this.db.all(sql, params, (err: Error | null, rows: Row[]) => (err ? reject(err) : resolve(rows)));
+      this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows)));
     });
   }
 
