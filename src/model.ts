@@ -2,22 +2,13 @@
  * The plain, readonly data that crosses module and thread boundaries.
  * Every stage (scan, enrich, statistics, write, report) speaks in these types only.
  */
+import type { DialectName } from "./dialects/registry.js";
 
-/** SQL dialects the DDL reader knows. `unknown` means: sniff it from the text. */
-export type Dialect =
-  | "mysql"
-  | "mariadb"
-  | "postgresql"
-  | "redshift"
-  | "sqlite"
-  | "duckdb"
-  | "starrocks"
-  | "snowflake"
-  | "bigquery"
-  | "sqlserver"
-  | "oracle"
-  | "hive"
-  | "unknown";
+/**
+ * SQL dialects the DDL reader knows: one per folder of `src/dialects/`, registered in `registry.ts`.
+ * `unknown` means: sniff it from the text.
+ */
+export type Dialect = DialectName | "unknown";
 
 export type TableType = "table" | "view" | "mv";
 

@@ -16,6 +16,7 @@ import {
 } from "../config/load-config.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import { configError, DatusError, usageError } from "../errors.js";
+import { DIALECTS, findDialect } from "../dialects/registry.js";
 import type { Dialect } from "../model.js";
 import { printable } from "../printable.js";
 import { registerSecrets } from "../secrets.js";
@@ -221,26 +222,11 @@ function readTagTerms(configPath: string): string | undefined {
   return text;
 }
 
-export const DIALECT_NAMES: readonly Dialect[] = [
-  "mysql",
-  "mariadb",
-  "postgresql",
-  "redshift",
-  "sqlite",
-  "duckdb",
-  "starrocks",
-  "snowflake",
-  "bigquery",
-  "sqlserver",
-  "oracle",
-  "hive",
-];
-
+/** The `--dialect` value (a registered dialect's name or alias, any case) as the dialect it names. */
 export function parseDialect(value: string, flagName: string): Dialect {
-  const v = value.toLowerCase() === "postgres" ? "postgresql" : value.toLowerCase();
-  const d = DIALECT_NAMES.find((n) => n === v);
-  if (!d) throw usageError(`${flagName} ${value}: unknown dialect`, `use one of: ${DIALECT_NAMES.join(", ")}`);
-  return d;
+  const d = findDialect(value);
+  if (!d) throw usageError(`${flagName} ${value}: unknown dialect`, `use one of: ${DIALECTS.map((p) => p.name).join(", ")}`);
+  return d.name;
 }
 
 /** A namespace's engine is its DDL dialect (config loading already turned `postgres` into `postgresql`). */

@@ -16,11 +16,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument, type ScalarTag, type Tags } from "yaml";
+import { describeNames, findDialect, LIVE_DIALECTS, type LiveDialectName } from "../dialects/registry.js";
 import { DatusError, configError, describeError, usageError } from "../errors.js";
 import { substituteEnv } from "./env-vars.js";
 import { fileUriToPath, resolveUserPath } from "./paths.js";
 
-export type NamespaceType = "duckdb" | "sqlite" | "postgresql" | "mysql" | "mariadb" | "starrocks";
+/** A namespace's `type`: a dialect the tool reads live (`src/dialects/registry.ts`). */
+export type NamespaceType = LiveDialectName;
 
 /** One `agent.namespace.<name>` entry: a live database. */
 export interface NamespaceConfig {
@@ -116,16 +118,7 @@ const DEFAULT_EMBEDDING: EmbeddingConfig = {
   batchSize: 32,
 };
 
-const NAMESPACE_TYPES: Readonly<Record<string, NamespaceType>> = {
-  duckdb: "duckdb",
-  sqlite: "sqlite",
-  postgresql: "postgresql",
-  postgres: "postgresql",
-  mysql: "mysql",
-  mariadb: "mariadb",
-  starrocks: "starrocks",
-};
-const NAMESPACE_TYPES_HINT = "use one of: duckdb, sqlite, postgresql (or postgres), mysql, mariadb, starrocks";
+const NAMESPACE_TYPES_HINT = `use one of: ${describeNames(LIVE_DIALECTS)}`;
 
 type YamlMap = Readonly<Record<string, unknown>>;
 
@@ -404,14 +397,15 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
   const text = (key: string): string | undefined => stringAt(entry, key, `${keyPath}.${key}`, env);
   const written = text("type");
   if (written === undefined) throw configError(`${keyPath}.type is missing`, NAMESPACE_TYPES_HINT);
-  const type = NAMESPACE_TYPES[written.trim().toLowerCase()];
-  if (type === undefined) {
+  const profile = LIVE_DIALECTS.find((p) => p === findDialect(written));
+  if (profile === undefined) {
     throw configError(`${keyPath}.type is ${shownValue(entry, "type", written)}, which is not a supported database type`, NAMESPACE_TYPES_HINT);
   }
 
+  const type = profile.name;
   let uri = text("uri");
-  if (type === "duckdb" || type === "sqlite") {
-    const ext = type === "duckdb" ? "duckdb" : "db";
+  const ext = profile.live.fileExtension;
+  if (ext !== undefined) {
     if (uri === undefined || uri.trim() === "") {
       const other = ["dbs", "path_pattern"].find((k) => entry[k] !== undefined && entry[k] !== null);
       throw configError(

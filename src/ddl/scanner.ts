@@ -7,6 +7,7 @@
  * PROPERTIES) and DDL whose commas an old tool stripped between backticked columns all still give
  * names, types, comments and keys. Types and defaults are kept as written.
  */
+import { profileOf, splitQualifiedName } from "../dialects/registry.js";
 import type { Dialect, ForeignKey, TableType } from "../model.js";
 import type { Token } from "./tokenize.js";
 
@@ -198,22 +199,15 @@ function readNameList(ts: readonly Token[], open: number, to: number): { names: 
   return { names, next: close < to ? close + 1 : to };
 }
 
-const DATABASE_QUALIFIED: ReadonlySet<Dialect> = new Set<Dialect>(["mysql", "mariadb", "starrocks", "hive", "sqlite", "unknown"]);
-
+/** The table's name parts as the dialect's profile splits them (`db.table`, `schema.table`, `catalog.db.table`). */
 function assignName(draft: Draft, parts: readonly string[], dialect: Dialect): void {
-  const n = parts.length;
-  if (n === 0) return;
-  draft.tableName = parts[n - 1];
-  if (n === 2) {
-    if (DATABASE_QUALIFIED.has(dialect)) draft.databaseName = parts[0];
-    else draft.schemaName = parts[0];
-  } else if (n >= 3) {
-    if (dialect === "starrocks") draft.databaseName = parts[n - 2]; // catalog.db.table
-    else {
-      draft.databaseName = parts[n - 3];
-      draft.schemaName = parts[n - 2];
-    }
-  }
+  if (parts.length === 0) return;
+  Object.assign(draft, splitQualifiedName(parts, dialect));
+}
+
+/** Does the dialect write `project.dataset.table` inside one pair of quotes (BigQuery)? */
+function splitsQuoted(dialect: Dialect): boolean {
+  return profileOf(dialect).names.splitQuotedDots;
 }
 
 export function newDraft(): Draft {
@@ -291,7 +285,7 @@ function scanCreate(src: string, ts: readonly Token[], dialect: Dialect): Scanne
   draft.tableType = isView ? (materialized ? "mv" : "view") : "table";
   k++;
   if (isWord(ts[k], "IF") && isWord(ts[k + 1], "NOT") && isWord(ts[k + 2], "EXISTS")) k += 3;
-  const name = readName(ts, k, n, dialect === "bigquery");
+  const name = readName(ts, k, n, splitsQuoted(dialect));
   assignName(draft, name.parts, dialect);
   k = name.next;
   if (isView) scanViewBody(src, ts, k, draft);
@@ -890,7 +884,7 @@ function scanAlterTable(src: string, ts: readonly Token[], dialect: Dialect): Sc
   let k = 2;
   if (isWord(ts[k], "ONLY")) k++;
   if (isWord(ts[k], "IF") && isWord(ts[k + 1], "EXISTS")) k += 2;
-  const name = readName(ts, k, n, dialect === "bigquery");
+  const name = readName(ts, k, n, splitsQuoted(dialect));
   if (name.parts.length === 0) return OTHER;
   let from = name.next;
   // SQL Server: ALTER TABLE t WITH NOCHECK ADD CONSTRAINT …
@@ -938,7 +932,7 @@ function scanUniqueIndex(ts: readonly Token[], k: number, dialect: Dialect): Sca
   if (k >= n) return OTHER;
   k++;
   if (isWord(ts[k], "ONLY")) k++;
-  const name = readName(ts, k, n, dialect === "bigquery");
+  const name = readName(ts, k, n, splitsQuoted(dialect));
   if (name.parts.length === 0) return OTHER;
   let j = name.next;
   if (isWord(ts[j], "USING")) j += 2;

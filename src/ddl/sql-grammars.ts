@@ -3,26 +3,15 @@
  * the all-in-one bundle. Shared by the DDL fallback and the query-log miner.
  */
 import { createRequire } from "node:module";
+import { profileOf } from "../dialects/registry.js";
 import type { Dialect } from "../model.js";
 
 const require = createRequire(import.meta.url);
 
-/** node-sql-parser's grammar (build file and `database` option) for each of our dialects. */
-export const GRAMMAR: Readonly<Record<Dialect, string>> = {
-  mysql: "mysql",
-  mariadb: "mariadb",
-  starrocks: "mysql",
-  unknown: "mysql",
-  postgresql: "postgresql",
-  duckdb: "postgresql",
-  redshift: "redshift",
-  sqlite: "sqlite",
-  snowflake: "snowflake",
-  bigquery: "bigquery",
-  sqlserver: "transactsql",
-  hive: "hive",
-  oracle: "postgresql", // no Oracle grammar; PostgreSQL's is the closest
-};
+/** node-sql-parser's grammar (build file and `database` option) for a dialect: its profile's `grammar`. */
+export function grammarOf(dialect: Dialect): string {
+  return profileOf(dialect).grammar;
+}
 
 export interface SqlParser {
   astify(sql: string, opt?: { database?: string }): unknown;

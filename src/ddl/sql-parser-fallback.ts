@@ -5,7 +5,7 @@
  */
 import type { Dialect, ForeignKey } from "../model.js";
 import { newDraft, type Draft, type DraftColumn } from "./scanner.js";
-import { GRAMMAR, parserFor } from "./sql-grammars.js";
+import { grammarOf, parserFor } from "./sql-grammars.js";
 import { lexRules, tokenize } from "./tokenize.js";
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -82,11 +82,11 @@ export function nesting(sql: string, dialect: Dialect): number {
  * Comments on the table and its columns, PK, unique keys and FKs are mapped; DEFAULTs are not.
  */
 export function parseWithSqlParser(sql: string, dialect: Dialect): Draft | null {
-  const parser = parserFor(GRAMMAR[dialect]);
+  const parser = parserFor(grammarOf(dialect));
   if (parser === null || nesting(sql, dialect) > MAX_NESTING) return null;
   let ast: unknown;
   try {
-    ast = parser.astify(sql, { database: GRAMMAR[dialect] });
+    ast = parser.astify(sql, { database: grammarOf(dialect) });
   } catch {
     return null;
   }

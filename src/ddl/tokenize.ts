@@ -5,6 +5,7 @@
  * -- and /* *\/ comments (and # for the MySQL family), and the mysql client's `DELIMITER` directive.
  * It never looks at lines: a statement ends at a delimiter outside quotes, comments and routine bodies.
  */
+import { profileOf } from "../dialects/registry.js";
 import type { Dialect } from "../model.js";
 
 export type TokenKind =
@@ -45,22 +46,9 @@ export interface LexRules {
   readonly dollarQuotes: boolean;
 }
 
-const MYSQL_FAMILY: ReadonlySet<Dialect> = new Set<Dialect>(["mysql", "mariadb", "starrocks", "unknown"]);
-
-/** The lexical rules of a dialect; `unknown` reads like MySQL (and also accepts dollar quotes). */
+/** The lexical rules of a dialect (its profile's); `unknown` reads like MySQL and also accepts dollar quotes. */
 export function lexRules(dialect: Dialect): LexRules {
-  return {
-    backslashEscapes:
-      MYSQL_FAMILY.has(dialect) || dialect === "hive" || dialect === "bigquery" || dialect === "snowflake",
-    hashComments: MYSQL_FAMILY.has(dialect),
-    bracketIdentifiers: dialect === "sqlserver" || dialect === "sqlite",
-    dollarQuotes:
-      dialect === "postgresql" ||
-      dialect === "redshift" ||
-      dialect === "duckdb" ||
-      dialect === "snowflake" ||
-      dialect === "unknown",
-  };
+  return profileOf(dialect).lex;
 }
 
 // Character classes by code unit.

@@ -1,12 +1,13 @@
 /**
- * The one interface every live database engine implements (DuckDB now; PostgreSQL, MySQL,
- * StarRocks and SQLite later). Each engine lives in its own folder `src/dialects/<name>/` with the
- * same few files: `<name>-source.ts` (connection and this interface), `<name>-introspection.ts`
- * (the catalog queries) and `<name>-statistics.ts` (row counts and column statistics).
+ * The one interface every live database engine implements. Each engine lives in its own folder
+ * `src/dialects/<name>/` with the same few files: `<name>-profile.ts` (what the tool knows about the
+ * dialect, registered in `registry.ts`), `<name>-source.ts` (connection and this interface),
+ * `<name>-introspection.ts` (the catalog queries) and `<name>-statistics.ts` (row counts and column statistics).
  */
 import type { NamespaceConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
+import { describeNames, findDialect, LIVE_DIALECTS } from "./registry.js";
 
 /** One table or view as a live catalog describes it. */
 export interface LiveTable {
@@ -110,32 +111,15 @@ export function serverAddress(ns: LiveNamespace, defaultPort: number): ServerAdd
   };
 }
 
-/** Opens the live database a namespace names, with the engine its `type` names. */
+/** Opens the live database a namespace names, with the engine its `type` names (see `registry.ts`). */
 export async function openLiveSource(ns: LiveNamespace): Promise<LiveSource> {
-  const type = ns.type.trim().toLowerCase();
-  switch (type) {
-    case "duckdb": {
-      // Loaded lazily: commands that never touch a live database do not load the native addon.
-      const { openDuckDbNamespace } = await import("./duckdb/duckdb-source.js");
-      return openDuckDbNamespace(ns);
-    }
-    case "postgresql":
-    case "postgres": {
-      const { openPostgresNamespace } = await import("./postgresql/postgresql-source.js");
-      return openPostgresNamespace(ns);
-    }
-    case "mysql":
-    case "mariadb": {
-      const { openMySqlNamespace } = await import("./mysql/mysql-source.js");
-      return openMySqlNamespace(ns);
-    }
-    default:
-      // a config the tool cannot serve (exit 2, nothing touched), not a database that failed
-      throw new DatusError(
-        "config",
-        `${ns.name === undefined ? "live database type" : `agent.namespace.${ns.name}.type`} ${ns.type} is not supported yet`,
-        "types duckdb, postgresql, mysql and mariadb can be read live for now; run migrate without --import-schemas and " +
-          "--extract-statistics to upgrade the store from its DDL alone",
-      );
-  }
+  const profile = findDialect(ns.type);
+  if (profile !== undefined && "live" in profile) return profile.live.open(ns);
+  // a config the tool cannot serve (exit 2, nothing touched), not a database that failed
+  throw new DatusError(
+    "config",
+    `${ns.name === undefined ? "live database type" : `agent.namespace.${ns.name}.type`} ${ns.type} is not supported yet`,
+    `types ${describeNames(LIVE_DIALECTS)} can be read live; run migrate without --import-schemas and ` +
+      "--extract-statistics to upgrade the store from its DDL alone",
+  );
 }

@@ -15,6 +15,7 @@
  * - Rejected: no table name, no columns. Duplicated columns keep their first entry. Primary-key columns are
  *   not nullable (as the DDL reader does).
  */
+import { splitQualifiedName } from "../dialects/registry.js";
 import type { ColumnInfo, Dialect, ForeignKey, TableStructure, TableType } from "../model.js";
 
 export type Verdict = { readonly ok: true; readonly structure: TableStructure } | { readonly ok: false; readonly reason: string };
@@ -169,25 +170,6 @@ function splitQualified(name: string): string[] {
   return parts.map((p) => unquote(p)).filter((p) => p !== "");
 }
 
-/** As the DDL reader assigns qualified names: `db.table` for MySQL-like dialects, `schema.table` otherwise. */
-const DATABASE_QUALIFIED: ReadonlySet<Dialect> = new Set<Dialect>(["mysql", "mariadb", "starrocks", "hive", "sqlite", "unknown"]);
-
-function assignName(parts: readonly string[], dialect: Dialect): { tableName: string; schemaName: string; databaseName: string } {
-  const n = parts.length;
-  const out = { tableName: parts[n - 1], schemaName: "", databaseName: "" };
-  if (n === 2) {
-    if (DATABASE_QUALIFIED.has(dialect)) out.databaseName = parts[0];
-    else out.schemaName = parts[0];
-  } else if (n >= 3) {
-    if (dialect === "starrocks") out.databaseName = parts[n - 2];
-    else {
-      out.databaseName = parts[n - 3];
-      out.schemaName = parts[n - 2];
-    }
-  }
-  return out;
-}
-
 function tableTypeOf(ddl: string): TableType {
   const head = /\bcreate\s+(?:or\s+replace\s+)?(?:(?:global|local)\s+)?(?:temp(?:orary)?\s+)?(?:secure\s+)?(materialized\s+view|view|table)\b/i.exec(ddl);
   const kind = head?.[1].toLowerCase().replace(/\s+/g, " ");
@@ -237,7 +219,7 @@ function readAnswer(answer: unknown, ddlText: string, dialect: Dialect): TableSt
   const tableObj: Obj = typeof table === "string" ? { name: table } : isObj(table) ? table : {};
   if (table !== undefined && table !== null && typeof table !== "string" && !isObj(table)) reject("table is not an object");
   if (typeof tableObj.name !== "string" || tableObj.name.trim() === "") reject("the answer names no table");
-  const name = assignName(qualifiedName(tableObj.name, "table", ddl), dialect);
+  const name = splitQualifiedName(qualifiedName(tableObj.name, "table", ddl), dialect);
   const tableComment = text(tableObj.comment).trim();
 
   if (!Array.isArray(answer.columns)) reject("columns is not a list");

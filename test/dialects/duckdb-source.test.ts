@@ -294,10 +294,11 @@ describe("DuckDB source safety", () => {
 
 describe("openLiveSource", () => {
   it("says which types are not supported yet, with a hint", async () => {
-    await assert.rejects(openLiveSource({ type: "starrocks", host: "localhost" }), (err: unknown) => {
+    // oracle: a dialect the DDL reader knows, with no live source
+    await assert.rejects(openLiveSource({ type: "oracle", host: "localhost" }), (err: unknown) => {
       assert.ok(err instanceof DatusError);
       assert.equal(err.code, "config", "a type the tool cannot read is a config problem: exit 2, nothing touched");
-      assert.equal(err.message, "live database type starrocks is not supported yet");
+      assert.equal(err.message, "live database type oracle is not supported yet");
       assert.notEqual(err.hint, "");
       return true;
     });

@@ -14,7 +14,7 @@ import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
+import { mariadbNamespace, postgresNamespace, sqliteRows, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { readRows } from "../helpers/store-rows.js";
 import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
 
@@ -49,8 +49,12 @@ interface EngineUnderTest {
   makeSlow(table: string, seconds?: number): Promise<void>;
   /** The namespace's YAML body pointing at a database that is not there. */
   missing(dir: string): string;
+  /** What the error about the missing database names. */
+  readonly missingName: string;
   /** Hold the database the way a competing writer would, when the engine has such a thing; returns the release. */
   readonly lock?: () => Promise<() => Promise<void>>;
+  /** What the error about the held database names. */
+  readonly lockedName?: string;
   /** A namespace whose credentials the server refuses, when the engine has credentials. */
   readonly badCredentials?: (dir: string) => string;
   /** A namespace pointing at a port where no server listens, when the engine is a server. */
@@ -95,6 +99,8 @@ function duckdbEngine(): EngineUnderTest {
         await conn.run(`CREATE VIEW ${q(table)} AS SELECT a.range AS id, 'v' AS ${q("c")} FROM range(100000) a, range(100000) b`);
       }),
     missing: (dir) => `      type: duckdb\n      uri: ${path.join(dir, "nowhere.duckdb")}\n`,
+    missingName: "nowhere.duckdb",
+    lockedName: "source.duckdb",
     async lock() {
       // another process opening the file for writing, as a loader or a notebook would
       const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
@@ -156,6 +162,7 @@ function postgresEngine(): EngineUnderTest {
         await c.query(`CREATE VIEW ${q(table)} AS SELECT g AS id, 'v'::text AS c FROM generate_series(1, 3) g, pg_sleep(${Number(seconds)})`);
       }),
     missing: () => postgresNamespace("datus_no_such_database"),
+    missingName: "datus_no_such_database",
     badCredentials: () => postgresNamespace("test", { username: "datus_no_such_user" }),
     refused: () => postgresNamespace("test", { port: 1 }),
     querying: (table) =>
@@ -200,6 +207,7 @@ function mariadbEngine(): EngineUnderTest {
         await c.query(`CREATE VIEW ${q(table)} AS SELECT seq AS id, SLEEP(${Number(seconds) / 3}) AS c FROM seq_1_to_3`);
       }),
     missing: () => mariadbNamespace("datus_no_such_database"),
+    missingName: "datus_no_such_database",
     badCredentials: () => mariadbNamespace("test", { username: "datus_no_such_user" }),
     refused: () => mariadbNamespace("test", { port: 1 }),
     querying: (table) =>
@@ -213,7 +221,58 @@ function mariadbEngine(): EngineUnderTest {
   };
 }
 
-const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine, mariadbEngine];
+function sqliteEngine(): EngineUnderTest {
+  let file = "";
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  // the file is written by sql.js, never by the driver under test; changes are written back whole
+  const rewrite = async (sql: string) => {
+    const current = await withSqliteFile(file, (db) => sqliteRows(db, "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").map((r) => `${String(r.sql)};`).join("\n"));
+    const data = await withSqliteFile(file, (db) =>
+      sqliteRows(db, "SELECT name FROM sqlite_master WHERE type = 'table'").flatMap((t) =>
+        sqliteRows(db, `SELECT * FROM ${q(String(t.name))}`).map((r) => `INSERT INTO ${q(String(t.name))} VALUES (${Object.values(r).map((v) => (typeof v === "number" ? v : `'${String(v).replace(/'/g, "''")}'`)).join(", ")});`),
+      ),
+    );
+    fs.rmSync(file);
+    await writeSqliteFile(file, [current, ...data, sql].join("\n"));
+  };
+  return {
+    name: "sqlite",
+    async create(_t, dir, tables) {
+      file = path.join(dir, "source.db");
+      const script = tables.map(
+        (t) =>
+          `CREATE TABLE ${q(t.name)} (id INTEGER PRIMARY KEY, ${q(t.column)} VARCHAR(40));\n` +
+          `INSERT INTO ${q(t.name)} WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n + 1 < ${t.rows}) SELECT n, 'v' || (n % 3) FROM g;`,
+      );
+      await writeSqliteFile(file, script.join("\n"));
+      return `      type: sqlite\n      uri: ${file}\n      max_connections: 2\n      statement_timeout: 1\n`;
+    },
+    count: (table) => withSqliteFile(file, (db) => Number(sqliteRows(db, `SELECT count(*) AS n FROM ${q(table)}`)[0].n)),
+    makeSlow: (table) =>
+      // counting this view means walking ten billion rows: far longer than a 1-second timeout
+      rewrite(`DROP TABLE ${q(table)}; CREATE VIEW ${q(table)} AS WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g LIMIT 10000000000) SELECT n AS id, 'v' AS c FROM g;`),
+    missing: (dir) => `      type: sqlite\n      uri: ${path.join(dir, "nowhere.db")}\n`,
+    missingName: "nowhere.db",
+    lockedName: "source.db",
+    async lock() {
+      // another process writing to the file, holding SQLite's exclusive lock, as a loader would
+      const child = spawn(process.execPath, ["-e", `const s = require("sqlite3"); const db = new s.Database(${JSON.stringify(file)}); db.exec("BEGIN EXCLUSIVE; CREATE TABLE held (x INT);", (e) => { if (e) { console.error(e); process.exit(1); } console.log("held"); }); setInterval(() => {}, 1000);`], {
+        cwd: path.dirname(new URL(import.meta.url).pathname),
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => d.toString().includes("held") && resolve());
+        child.on("exit", (code) => reject(new Error(`the locking process exited (${code})`)));
+      });
+      return async () => {
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("close", r));
+      };
+    },
+  };
+}
+
+const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine, mariadbEngine, sqliteEngine];
 
 function config(dir: string, namespace: string): string {
   const file = path.join(dir, "agent.yml");
@@ -259,7 +318,7 @@ for (const make of ENGINES) {
       const stores = path.join(dir, "stores");
       const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
       assert.equal(run.code, 1, run.stderr);
-      assertActionable(run, engine.name === "duckdb" ? "nowhere.duckdb" : "datus_no_such_database");
+      assertActionable(run, engine.missingName);
       assert.deepEqual(fileHashes(stores), new Map(), "no store was created");
     });
 
@@ -319,7 +378,7 @@ for (const make of ENGINES) {
       try {
         const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "src"], { cwd: dir });
         assert.equal(run.code, 1, run.stderr);
-        assertActionable(run, "source.duckdb");
+        assertActionable(run, engine.lockedName!);
       } finally {
         await release();
       }

@@ -14,6 +14,7 @@
  * commands like `source`). Everything else runs in file order, split by the project's own splitter.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
@@ -265,7 +266,7 @@ export async function loadMariaDb(sql: string, options: LoadOptions = {}): Promi
   }
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 /**
  * COLUMN_TYPE, plus ` binary` for a character column with a binary collation: MariaDB turns the
@@ -366,7 +367,7 @@ function query(db: initSqlJs.Database, sql: string, params: initSqlJs.BindParams
   return out;
 }
 
-function readSqliteCatalog(db: initSqlJs.Database): Catalog {
+export function readSqliteCatalog(db: initSqlJs.Database): Catalog {
   const catalog: Catalog = {};
   const objects = query(db, "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
   for (const o of objects) {
@@ -788,3 +789,36 @@ export function mariadbNamespace(database: string, extra: Readonly<Record<string
 }
 
 export { readMariaDbCatalog };
+
+/**
+ * A SQLite database file at `file` holding what `sql` creates and inserts, written by sql.js (not by the
+ * driver the tool reads it with), and a reader of its catalog through sql.js.
+ */
+export async function writeSqliteFile(file: string, sql: string): Promise<void> {
+  sqlJs ??= initSqlJs();
+  const SQL = await sqlJs;
+  const db = new SQL.Database();
+  try {
+    db.exec(sql);
+    fs.writeFileSync(file, db.export());
+  } finally {
+    db.close();
+  }
+}
+
+/** `work` with the SQLite file `file` opened by sql.js (a copy in memory: nothing is written back). */
+export async function withSqliteFile<T>(file: string, work: (db: initSqlJs.Database) => T | Promise<T>): Promise<T> {
+  sqlJs ??= initSqlJs();
+  const SQL = await sqlJs;
+  const db = new SQL.Database(fs.readFileSync(file));
+  try {
+    return await work(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The rows of `sql` on a sql.js database. */
+export function sqliteRows(db: initSqlJs.Database, sql: string, params: initSqlJs.BindParams = []): Row[] {
+  return query(db, sql, params);
+}

@@ -48,7 +48,7 @@ const str = (v: unknown): string => (v === null || v === undefined ? "" : Buffer
  * A column default as SQL: MariaDB's information_schema already gives an expression ('text' quoted, NULL as
  * the word NULL); MySQL gives the bare value, quoted here unless it is a number or a function call.
  */
-function defaultSql(value: unknown, mariadb: boolean): string | undefined {
+export function defaultSql(value: unknown, mariadb: boolean): string | undefined {
   if (value === null || value === undefined) return undefined;
   const v = str(value);
   if (mariadb) return v === "NULL" ? undefined : v;

@@ -1,0 +1,84 @@
+/**
+ * Row count and column statistics of one SQLite table or view: the exact `count(*)`, then one aggregate
+ * query for every column over the first `sampleRows` rows when the table is larger (SQLite has no
+ * TABLESAMPLE). SQLite stores any value in any column, so numeric figures count only the INTEGER and REAL
+ * values of a column of numeric affinity; std is the sample standard deviation, from the sum of squared
+ * deviations from the mean (a second pass over the materialised sample, no cancellation of large sums).
+ * Means and stds are rounded to 12 significant digits.
+ */
+import { DatusError } from "../../errors.js";
+import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
+import { finiteNumber, quoteIdent, type Row, type SqliteConnection, text } from "./sqlite-sql.js";
+
+const FLOAT_DIGITS = 12;
+const MAX_TEXT = 200;
+
+export type StatisticsKind = "numeric" | "temporal" | "text" | "other";
+
+/**
+ * The statistics kind of a declared type, by SQLite's affinity rules (datatype3.html §3.1), with DATE and
+ * TIME types (stored as text or numbers) read as temporal: min/max only.
+ */
+export function statisticsKind(declared: string): StatisticsKind {
+  const t = declared.toUpperCase();
+  if (/DATE|TIME/.test(t)) return "temporal";
+  if (t.includes("INT")) return "numeric";
+  if (/CHAR|CLOB|TEXT/.test(t)) return "text";
+  if (t.includes("BLOB") || t.trim() === "") return "other";
+  return "numeric"; // REAL, FLOA, DOUB, NUMERIC, DECIMAL, BOOLEAN …
+}
+
+function round(v: number | null): number | null {
+  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
+}
+
+export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, sampleRows: number): Promise<TableStatistics> {
+  const columnRows = (await conn.all(`SELECT name, type, hidden FROM pragma_table_xinfo(?) ORDER BY cid`, [table.tableName])).filter((c) => Number(c.hidden) !== 1);
+  if (columnRows.length === 0) {
+    throw new DatusError("source", `SQLite table ${table.identifier} not found`, "the table may have been dropped or renamed since the catalog was read; run the command again");
+  }
+  const from = `main.${quoteIdent(table.tableName)}`;
+  const rowCount = finiteNumber((await conn.all(`SELECT count(*) AS n FROM ${from}`))[0]?.n) ?? 0;
+  const sample = Number.isFinite(sampleRows) ? Math.max(0, Math.floor(sampleRows)) : 0;
+  if (sample === 0 || rowCount === 0) return { rowCount, columns: {} };
+
+  const planned = columnRows.map((r) => ({ name: text(r.name), kind: statisticsKind(text(r.type)) }));
+  const sampled = rowCount > sample ? `SELECT * FROM ${from} LIMIT ${sample}` : `SELECT * FROM ${from}`;
+  // numbers only: a TEXT value in a numeric column would count as 0 in avg()
+  const num = (c: string) => `CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${c} END`;
+  const means: string[] = [];
+  const parts = ["count(*) AS n"];
+  planned.forEach((col, i) => {
+    const c = `s.${quoteIdent(col.name)}`;
+    parts.push(`count(${c}) AS c${i}_nn`, `count(DISTINCT ${c}) AS c${i}_d`);
+    if (col.kind === "numeric") {
+      means.push(`avg(${num(c)}) AS m${i}`);
+      parts.push(`min(${num(c)}) AS c${i}_min`, `max(${num(c)}) AS c${i}_max`, `max(m.m${i}) AS c${i}_mean`, `count(${num(c)}) AS c${i}_k`);
+      parts.push(`sum((${num(c)} - m.m${i}) * (${num(c)} - m.m${i})) AS c${i}_ss`);
+    } else if (col.kind === "temporal" || col.kind === "text") {
+      parts.push(`substr(CAST(min(${c}) AS TEXT), 1, ${MAX_TEXT}) AS c${i}_min`, `substr(CAST(max(${c}) AS TEXT), 1, ${MAX_TEXT}) AS c${i}_max`);
+    }
+  });
+  const sql =
+    `WITH s AS MATERIALIZED (${sampled}), m AS (SELECT ${means.length > 0 ? `${means.join(", ")} FROM s` : "1 AS none"})\n` +
+    `SELECT ${parts.join(", ")} FROM s, m`;
+  const stats: Row = (await conn.all(sql))[0] ?? {};
+  const n = finiteNumber(stats.n) ?? 0;
+  const columns: Record<string, ColumnStatistics> = {};
+  planned.forEach((col, i) => {
+    const nonNull = finiteNumber(stats[`c${i}_nn`]) ?? 0;
+    const base: ColumnStatistics = { null_fraction: n === 0 ? null : (n - nonNull) / n, distinct: finiteNumber(stats[`c${i}_d`]), sampled_rows: n };
+    if (col.kind === "numeric") {
+      const k = finiteNumber(stats[`c${i}_k`]) ?? 0;
+      const ss = finiteNumber(stats[`c${i}_ss`]);
+      const std = k > 1 && ss !== null ? Math.sqrt(Math.max(0, ss) / (k - 1)) : null;
+      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: round(finiteNumber(stats[`c${i}_mean`])), std: round(std), ...base };
+    } else if (col.kind === "temporal" || col.kind === "text") {
+      const v = (x: unknown) => (x === null || x === undefined ? null : text(x));
+      columns[col.name] = { min: v(stats[`c${i}_min`]), max: v(stats[`c${i}_max`]), ...base };
+    } else {
+      columns[col.name] = base;
+    }
+  });
+  return { rowCount, columns };
+}
