@@ -12,8 +12,25 @@ export type Dialect = DialectName | "unknown";
 
 export type TableType = "table" | "view" | "mv";
 
+/**
+ * What the store's v1 row for a table already says, handed to a re-migration so it never loses a field the
+ * source did not say is gone (an imported row's catalog comments under an engine DDL that has none; the
+ * statistics of a run without --extract-statistics).
+ */
+export interface StoredFields {
+  /** The DDL the stored row was built from (null: none). */
+  readonly definition: string | null;
+  readonly tableComment: string;
+  /** Column name -> comment, from the stored column_comments. */
+  readonly columnComments: Readonly<Record<string, string>>;
+  readonly rowCount: number;
+  readonly sampleStatistics: string;
+}
+
 /** One row of a v0 store, as the scan hands it to the enrichment stage (the v0 vector stays behind). */
 export interface SourceTable {
+  /** The table's stored v1 row, when one exists and is read (re-migrations and imports). */
+  readonly stored?: StoredFields;
   /** The row's stored vector, read only when it is kept as it is (--keep-vectors). */
   readonly storedVector?: Float32Array;
   readonly identifier: string;

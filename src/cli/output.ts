@@ -129,6 +129,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
         store: storePath,
         listed: o.listed,
         unchanged: o.unchanged,
+        removed: o.removed,
         written: c.written,
         interrupted: c.interrupted,
         parse_failures: c.parseFailureCount,
@@ -145,6 +146,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   out(`Store: ${printable(storePath)}`);
   out(`Tables in the live database: ${o.listed}${o.unchanged ? ` (${o.unchanged} unchanged, skipped)` : ""}`);
   out(`Written: ${c.written}${c.interrupted ? " (INTERRUPTED: re-run to finish)" : ""}`);
+  if (o.removed) out(`Removed: ${o.removed} tables the database no longer has (still in the table history and the backup)`);
   if (c.rowCheck) out(`Row check: ${describeRowCheck(c.rowCheck)}`);
   if (c.statisticsFailures) out(`Statistics failures: ${c.statisticsFailures}`);
   if (c.parseFailureCount) out(`DDL parse failures: ${c.parseFailureCount} (catalog structure used)`);

@@ -4,12 +4,13 @@
  * `definition` and fills what the catalog lacks. Rows are upserted on the canonical identifier.
  */
 import type { LiveSource, LiveTable } from "../dialects/live-source.js";
-import type { SourceTable, TableStructure } from "../model.js";
+import type { SourceTable, StoredFields, TableStructure } from "../model.js";
+import { STORED_FIELD_COLUMNS, storedFieldsOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
-import { scanBatches, SchemaStore, vectorsOf } from "../store/schema-store.js";
+import { scanBatches, SchemaStore, sqlString, storedFieldsFor, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
@@ -55,19 +56,86 @@ export interface ImportOptions {
 export interface ImportOutcome {
   readonly listed: number;
   readonly unchanged: number;
+  /** Stored tables the database no longer has, removed from the store. */
+  readonly removed: number;
   readonly counts: PipelineCounts;
   readonly backupPath?: string;
   readonly indexesBuilt?: readonly string[];
 }
 
-async function storedDefinitions(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for await (const batch of scanBatches(table, { columns: ["identifier", "definition"], filter: "metadata_version = 1" })) {
-    const ids = batch.getChild("identifier");
-    const defs = batch.getChild("definition");
-    for (let i = 0; i < batch.numRows; i++) out.set(String(ids?.get(i) ?? ""), String(defs?.get(i) ?? ""));
+/** What a comparison of the live catalog with the store found. */
+interface StoreComparison {
+  /** Identifiers whose stored v1 row was built from the same DDL and comments the catalog has now. */
+  readonly unchanged: Set<string>;
+  /** Stored rows (identifier and name) in the listed scope whose table the database no longer has. */
+  readonly gone: { readonly identifier: string; readonly name: string }[];
+}
+
+/**
+ * True when the stored row says the same as the catalog: same DDL, and the catalog's table and column comments
+ * (a DDL such as DuckDB's or PostgreSQL's carries none). A stored comment the catalog lacks counts as removed
+ * unless the DDL itself holds its text.
+ */
+function sameAsStored(stored: StoredFields, live: LiveTable): boolean {
+  const { definition } = live.source;
+  if ((stored.definition ?? "") !== definition) return false;
+  const { structure } = live;
+  const sameComment = (now: string, before: string | undefined): boolean =>
+    now !== "" ? now === before : before === undefined || before === "" || definition.includes(before);
+  if (!sameComment(structure.comment, stored.tableComment)) return false;
+  const storedColumns = new Map(Object.entries(stored.columnComments).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const c of structure.columns) {
+    if (!sameComment(c.comment, storedColumns.get(c.name.toLowerCase()))) return false;
   }
-  return out;
+  return true;
+}
+
+const nameKey = (database: string, schema: string, table: string): string => JSON.stringify([database, schema, table]);
+
+/**
+ * One scan of the store against the listing: which tables are unchanged (for --incremental) and which stored
+ * tables are gone from the database. Only rows in the listing's scope (its databases, and the schema asked for)
+ * can be gone, matched by their names so a row whose identifier is written differently is never taken for one.
+ */
+async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>, listed: readonly LiveTable[], schema: string | undefined): Promise<StoreComparison> {
+  const byId = new Map(listed.map((t) => [t.source.identifier, t]));
+  const names = new Set(listed.map((t) => nameKey(t.source.databaseName, t.source.schemaName, t.source.tableName)));
+  const databases = new Set(listed.map((t) => t.source.databaseName));
+  const unchanged = new Set<string>();
+  const gone: { identifier: string; name: string }[] = [];
+  const columns = ["identifier", "database_name", "schema_name", "table_name", "definition", ...STORED_FIELD_COLUMNS];
+  for await (const batch of scanBatches(table, { columns })) {
+    const fields = storedFieldsOf(batch);
+    const ids = batch.getChild("identifier");
+    const dbs = batch.getChild("database_name");
+    const schemas = batch.getChild("schema_name");
+    const tables = batch.getChild("table_name");
+    for (let i = 0; i < batch.numRows; i++) {
+      const identifier = String(ids?.get(i) ?? "");
+      const live = byId.get(identifier);
+      const stored = fields[i];
+      if (live !== undefined) {
+        if (stored !== undefined && sameAsStored(stored, live)) unchanged.add(identifier);
+        continue;
+      }
+      const database = String(dbs?.get(i) ?? "");
+      const schemaName = String(schemas?.get(i) ?? "");
+      const tableName = String(tables?.get(i) ?? "");
+      if (tableName === "" || !databases.has(database) || (schema !== undefined && schemaName !== schema)) continue;
+      if (!names.has(nameKey(database, schemaName, tableName))) gone.push({ identifier, name: [database, schemaName, tableName].filter((p) => p !== "").join(".") });
+    }
+  }
+  return { unchanged, gone };
+}
+
+/** Delete the rows of tables the database no longer has (their rows stay in the table history for rollback). */
+async function removeGone(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>, gone: StoreComparison["gone"], progress: Progress): Promise<void> {
+  if (gone.length === 0) return;
+  for (let i = 0; i < gone.length; i += 500) {
+    await table.delete(`identifier IN (${gone.slice(i, i + 500).map((g) => sqlString(g.identifier)).join(", ")})`);
+  }
+  const shown = gone.slice(0, 10).map((g) => g.name);
+  progress.warn(`removed ${gone.length} tables the database no longer has: ${shown.join(", ")}${gone.length > shown.length ? `, … (${gone.length - shown.length} more)` : ""}`);
 }
 
 export async function importLive(options: ImportOptions): Promise<ImportOutcome> {
@@ -75,6 +143,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   const guard = new TableGuard();
   progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
   const listed = await options.live.listTables({ database: options.database, schema: options.schema });
+  if (listed.length === 0) {
+    progress.warn(`the live database lists no tables or views (database ${options.database ?? "(default)"}, schema ${options.schema ?? "(all)"}): nothing to import, nothing removed`);
+  }
   const store = await SchemaStore.open(options.storePath, { create: true });
   const { embedding } = options;
   const keep = embedding.vectors.kind === "keep";
@@ -126,20 +197,22 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   const table = await store.schemaTable();
   const dim = (await store.summary()).dim ?? embedding.identity.dimSize;
   let todo: LiveTable[] = listed;
-  if (options.incremental && !options.clear) {
-    const stored = await storedDefinitions(table);
-    todo = listed.filter((t) => stored.get(t.source.identifier) !== t.source.definition);
-  }
+  // the listing succeeded (it throws otherwise): what the store has beyond it is gone from the database
+  const comparison = options.clear ? { unchanged: new Set<string>(), gone: [] } : await compareWithStore(table, listed, options.schema);
+  if (options.incremental && !options.clear) todo = listed.filter((t) => !comparison.unchanged.has(t.source.identifier));
   const catalog = new Map<string, TableStructure>(todo.map((t) => [t.source.identifier, t.structure]));
   async function* batches(): AsyncGenerator<SourceTable[]> {
     for (let i = 0; i < todo.length; i += 256) {
-      const chunk = todo.slice(i, i + 256).map((t) => t.source);
+      const ids = todo.slice(i, i + 256).map((t) => t.source.identifier);
+      // what the stored rows know (their statistics stay until new ones are measured)
+      const fields = options.clear ? new Map<string, StoredFields>() : await storedFieldsFor(table, ids);
+      const chunk = todo.slice(i, i + 256).map((t) => (fields.has(t.source.identifier) ? { ...t.source, stored: fields.get(t.source.identifier) } : t.source));
       if (!keep) {
         yield chunk;
         continue;
       }
       // --keep-vectors: each table keeps the vector its stored row has (a new table gets none)
-      const stored = await vectorsOf(table, chunk.map((s) => s.identifier));
+      const stored = await vectorsOf(table, ids);
       yield chunk.map((s) => (stored.has(s.identifier) ? { ...s, storedVector: stored.get(s.identifier) } : s));
     }
   }
@@ -178,13 +251,14 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     const state = readState(store.path);
     let indexesBuilt: string[] | undefined;
     if (!counts.interrupted) {
+      await removeGone(table, comparison.gone, progress);
       const pending = await table.countRows(PENDING_FILTER);
       const vectors = keep ? { model: state?.vectors?.model } : { model: embedding.identity };
       if (state) writeState(store.path, { ...state, phase: pending === 0 ? "done" : "migrating", vectors, updatedAt: new Date().toISOString() });
       if (readDatusCfg(store.path) === undefined || options.force || options.clear) writeDatusCfg(store.path, embedding.cfgSections);
       if (pending === 0 && options.indexes) indexesBuilt = await buildSearchIndexes(table, options.indexes, progress);
     }
-    return { listed: listed.length, unchanged: listed.length - todo.length, counts, backupPath, indexesBuilt };
+    return { listed: listed.length, unchanged: listed.length - todo.length, removed: counts.interrupted ? 0 : comparison.gone.length, counts, backupPath, indexesBuilt };
   } finally {
     progress.finish();
     await pool.destroy();

@@ -13,7 +13,7 @@
 import type * as lancedb from "@lancedb/lancedb";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable } from "../model.js";
-import { sourceTablesOf } from "../store/arrow-rows.js";
+import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
 import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
@@ -303,10 +303,12 @@ async function enrichRows(
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
   const keep = options.embedding.vectors.kind === "keep";
-  const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition", ...(keep ? ["vector"] : [])];
+  // --force re-does finished rows: they bring what they know, so a re-migration loses none of it
+  const withStored = filter === undefined;
+  const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition", ...(keep ? ["vector"] : []), ...(withStored ? STORED_FIELD_COLUMNS : [])];
   const inShard = options.shard ? shardFilter(options.shard) : () => true;
   async function* sources(): AsyncGenerator<SourceTable[]> {
-    for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep).filter(inShard);
+    for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep, withStored).filter(inShard);
   }
   const pool = createEnrichPool(options.workers, options.enrichWorker);
   // a dry run never calls a paid embeddings API

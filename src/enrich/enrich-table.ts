@@ -78,6 +78,22 @@ export function mergeCatalog(catalog: TableStructure, ddl: TableStructure): Tabl
   };
 }
 
+/**
+ * Comments the stored row has and a new reading of the same DDL lacks come back: that DDL never said they
+ * were gone (they came from a live catalog, or from a reading that knew more). A changed DDL is the
+ * source now, and a live catalog speaks for itself (a comment it no longer has is gone).
+ */
+function withStoredComments(structure: TableStructure, source: SourceTable): TableStructure {
+  const stored = source.stored;
+  if (stored === undefined || (stored.definition ?? "") !== source.definition) return structure;
+  const byName = new Map(Object.entries(stored.columnComments).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    ...structure,
+    comment: structure.comment !== "" ? structure.comment : stored.tableComment,
+    columns: structure.columns.map((c) => (c.comment !== "" ? c : { ...c, comment: byName.get(c.name.toLowerCase()) ?? "" })),
+  };
+}
+
 /** Values of a MySQL-style `ENUM('a','b')` / `SET(…)` type: the column's own enumeration. */
 function typeEnum(type: string): EnumValue[] {
   const m = /^\s*(enum|set)\s*\(([\s\S]*)\)\s*$/i.exec(type);
@@ -115,7 +131,7 @@ function json(value: object): string {
 export function enrichTable(source: SourceTable, options: EnrichOptions): EnrichedTable {
   const parsed = options.unread !== undefined ? unreadStructure(options.dialect, options.unread) : parseDdl(source.definition, options.dialect);
   try {
-    return buildRow(source, options.catalog !== undefined ? mergeCatalog(options.catalog, parsed) : parsed, options);
+    return buildRow(source, options.catalog !== undefined ? mergeCatalog(options.catalog, parsed) : withStoredComments(parsed, source), options);
   } catch (err) {
     const bare: TableStructure = {
       ...parsed,
@@ -171,8 +187,9 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
     column_comments: json(columnComments(structure.columns)),
     column_enums: json(enums),
     business_tags: tags,
-    row_count: 0,
-    sample_statistics: "{}",
+    // figures of an earlier run stay until a statistics stage measures new ones
+    row_count: source.stored?.rowCount ?? 0,
+    sample_statistics: source.stored?.sampleStatistics ?? "{}",
     relationship_metadata: relationships !== null ? JSON.stringify(relationships) : "{}",
     metadata_version: 1,
     last_updated: options.now,

@@ -16,7 +16,7 @@ import {
   type Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import type { SourceTable, TableType, V1Row } from "../model.js";
+import type { SourceTable, StoredFields, TableType, V1Row } from "../model.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
 
@@ -143,7 +143,44 @@ function tableType(value: string): TableType {
  * The source rows of a scanned batch (v0 or v1 shape: the seven name/DDL columns, and the stored vector
  * when the batch has a `vector` column and `withVectors` asks for it).
  */
-export function sourceTablesOf(batch: RecordBatch, withVectors = false): SourceTable[] {
+/** The columns {@link storedFieldsOf} reads, beside the source columns. */
+export const STORED_FIELD_COLUMNS = ["metadata_version", "table_comment", "column_comments", "row_count", "sample_statistics"] as const;
+
+function commentsOf(text: string | null): Record<string, string> {
+  if (text === null || text === "" || text === "{}") return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
+  } catch {
+    return {};
+  }
+}
+
+/** Per row of a batch that has {@link STORED_FIELD_COLUMNS}: the v1 row's fields, undefined for rows not yet v1. */
+export function storedFieldsOf(batch: RecordBatch): (StoredFields | undefined)[] {
+  const version = batch.getChild("metadata_version");
+  const def = textColumn(batch, "definition");
+  const comment = textColumn(batch, "table_comment");
+  const comments = textColumn(batch, "column_comments");
+  const rows = batch.getChild("row_count");
+  const stats = textColumn(batch, "sample_statistics");
+  const out: (StoredFields | undefined)[] = new Array(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    if (Number(version?.get(i) ?? 0) !== 1) continue;
+    out[i] = {
+      definition: def(i),
+      tableComment: comment(i) ?? "",
+      columnComments: commentsOf(comments(i)),
+      rowCount: Number(rows?.get(i) ?? 0),
+      sampleStatistics: stats(i) ?? "{}",
+    };
+  }
+  return out;
+}
+
+export function sourceTablesOf(batch: RecordBatch, withVectors = false, withStored = false): SourceTable[] {
+  const stored = withStored ? storedFieldsOf(batch) : undefined;
   const vec = withVectors ? batch.getChild("vector") : null;
   const id = stringColumn(batch, "identifier");
   const cat = stringColumn(batch, "catalog_name");
@@ -169,6 +206,7 @@ export function sourceTablesOf(batch: RecordBatch, withVectors = false): SourceT
       const v = vec.get(i) as { toArray(): Float32Array } | null;
       if (v) out[i] = { ...out[i], storedVector: Float32Array.from(v.toArray()) };
     }
+    if (stored?.[i] !== undefined) out[i] = { ...out[i], stored: stored[i] };
   }
   return out;
 }

@@ -118,6 +118,10 @@ export class MySqlSource implements LiveSource {
   async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
     const database = options.database ?? this.server.database;
     if (!database) throw new DatusError("config", "a mysql namespace needs a database to read", "set agent.namespace.<name>.database, or pass --database");
+    // a MySQL schema is its database: a different one named as a schema would be read as nothing, or all
+    if (options.schema !== undefined && options.schema !== "" && options.schema !== database) {
+      throw new DatusError("config", `${this.dialect} has no schemas inside a database (asked for schema ${options.schema} in ${database})`, "leave --schema and agent.namespace.<name>.schema out, and name the database with --database");
+    }
     return this.withConnection(async (conn) => {
       const [found] = await conn.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [database]);
       if ((found as unknown[]).length === 0) throw new DatusError("source", `the server at ${this.where} has no database ${database}`, "check agent.namespace.<name>.database or --database");
