@@ -87,7 +87,7 @@ for (const [label, file, tables] of [
 
 test("max_connections holds across the run: pg_stat_activity never shows more of our sessions; a SELECT-only user is enough", async (t) => {
   const dir = tempDir(t);
-  const tables = 400;
+  const tables = 2000; // the acceptance figure: a 2,000-table bootstrap with --workers 2
   const statements: string[] = [];
   for (let i = 0; i < tables; i++) {
     statements.push(`CREATE TABLE t${i} (id INTEGER PRIMARY KEY, customer_id INTEGER, note TEXT)`, `INSERT INTO t${i} SELECT g, g % 5, 'n' || g FROM generate_series(1, ${10 + (i % 20)}) g`);
