@@ -5,6 +5,7 @@
  *   BENCH_TABLES=200000 npm run bench      (default 200,000 tables)
  *   BENCH_EMBED_TABLES=3000                (texts for the MiniLM-sized model's embedding figures)
  *   BENCH_ONLY=embed                       (only the embedding figures)
+ *   BENCH_ONLY=live                        (only the live PostgreSQL bootstrap; BENCH_LIVE_TABLES=2000)
  *
  * Results go to stdout and to bench/results/latest.json (with the machine noted).
  */
@@ -23,6 +24,7 @@ import { v1RowsToArrow } from "../src/store/arrow-rows.js";
 import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
 import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
+import { liveBench } from "./live-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,6 +33,7 @@ const TABLES = Number(process.env.BENCH_TABLES ?? 200_000);
 const EMBED_TABLES = Number(process.env.BENCH_EMBED_TABLES ?? 3_000);
 const ONLY = process.env.BENCH_ONLY;
 const DIM = 384;
+const round = (x: number): number => Math.round(x * 10) / 10;
 
 interface MigrateRun {
   readonly workers: number;
@@ -186,8 +189,26 @@ async function main(): Promise<void> {
     console.log(`machine: ${JSON.stringify(machine())}`);
     fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
     let results: Record<string, unknown> = {};
-    if (ONLY !== "embed") results = await migrationBench(scratch);
+    if (ONLY === undefined) results = await migrationBench(scratch);
     else if (fs.existsSync(latest)) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
+
+    if (ONLY === undefined || ONLY === "live") {
+      const tables = Number(process.env.BENCH_LIVE_TABLES ?? 2_000);
+      const runs = await liveBench(CLI, scratch, tables);
+      results = {
+        ...results,
+        live_postgresql: {
+          date: new Date().toISOString(),
+          machine: machine(),
+          tables,
+          bootstrap_with_statistics: runs.map((r) => ({ max_connections: r.maxConnections, seconds: round(r.seconds), tables_per_s: round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB), most_sessions_seen: r.mostSessions })),
+        },
+      };
+      if (ONLY === "live") {
+        fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+        return;
+      }
+    }
 
     const embedding = await embeddingBench(CLI, scratch, { modelTables: EMBED_TABLES, hashTables: Math.max(EMBED_TABLES, 50_000) });
     for (const f of embedding) printEmbedding(f);

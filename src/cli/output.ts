@@ -136,6 +136,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
         statistics_failures: c.statisticsFailures,
         embedding_failures: c.embeddingFailureCount,
         indexes: o.indexesBuilt ?? [],
+        peak_rss_kb: process.resourceUsage().maxRSS,
       }),
     );
     return;
