@@ -77,7 +77,7 @@ export const bootstrapCommand = {
           clear: false,
           incremental,
           extractRelationships,
-          statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined,
+          statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling, tableStatistics: live.tableStatistics.bind(live) } : undefined,
           skipBackup,
           queryLog: argv.queryLog,
           tagTermsYaml: ctx.tagTermsYaml,

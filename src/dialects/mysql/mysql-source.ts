@@ -6,7 +6,7 @@
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./mysql-introspection.js";
 import { readTableStatistics } from "./mysql-statistics.js";
 
@@ -126,7 +126,7 @@ export class MySqlSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(conn, table, options.sampleRows));
+    return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
   }
 
   interrupt(): void {

@@ -7,7 +7,7 @@
 import pg from "pg";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
 import { readTableStatistics } from "./postgresql-statistics.js";
 
@@ -127,7 +127,7 @@ export class PostgresSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, options.sampleRows));
+    return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, profileRule(options)));
   }
 
   interrupt(): void {
