@@ -8,6 +8,7 @@ import type { NamespaceConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
 import { DEFAULT_SAMPLING, type ProfileRule } from "./column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../relationships/verify-with-data.js";
 import { describeNames, findDialect, LIVE_DIALECTS } from "./registry.js";
 
 /** One table or view as a live catalog describes it. */
@@ -62,6 +63,13 @@ export interface LiveSource {
    * `provenance` says how each figure was obtained. Safe to call concurrently; callers cap the concurrency.
    */
   tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /**
+   * Measures an undeclared relationship on the data (see `src/relationships/verify-with-data.ts`): of the
+   * non-null from-values (a sample of about `rule.sampleRows` rows on a larger table), how many rows and distinct
+   * values there are and how many are found in the target column. Identifiers quoted, values bound, the session
+   * read-only with the statement timeout. Engines without it leave inferred edges unchecked.
+   */
+  checkRelationship?(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure>;
   /**
    * Stops the statements running now and refuses new ones (a Ctrl-C or SIGTERM must not wait for a slow
    * query): their calls reject soon after. Only `close()` is left to call.

@@ -78,6 +78,7 @@ export const bootstrapCommand = {
           incremental,
           extractRelationships,
           statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling, tableStatistics: live.tableStatistics.bind(live) } : undefined,
+          relationshipChecks: extractRelationships ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
           skipBackup,
           queryLog: argv.queryLog,
           tagTermsYaml: ctx.tagTermsYaml,

@@ -193,6 +193,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         incremental: false,
         extractRelationships,
         statistics,
+        relationshipChecks: extractRelationships && ctx.namespace ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
         skipBackup: skipBackup && !clear,
         backupTakenNow: migrated?.backupTakenNow ? migrated.backupPath : undefined,
         queryLog: argv.queryLog,

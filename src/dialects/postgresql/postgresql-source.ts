@@ -10,6 +10,9 @@ import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
 import { readTableStatistics } from "./postgresql-statistics.js";
+import { checkRelationship } from "./postgresql-relationship-check.js";
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
 
 interface PgError {
   readonly code?: string;
@@ -128,6 +131,10 @@ export class PostgresSource implements LiveSource {
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, profileRule(options)));
+  }
+
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withClient(check.from.databaseName || this.server.database, (client) => checkRelationship(client, check, rule));
   }
 
   interrupt(): void {
