@@ -12,7 +12,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { corpusFile } from "../helpers/corpus.js";
-import { postgresNamespace, structureStatements, withPostgresDatabase } from "../helpers/engines.js";
+import { splitStatements } from "../../src/ddl/parse-ddl.js";
+import { mariadbNamespace, postgresNamespace, structureStatements, withMariaDbDatabase, withPostgresDatabase } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
 import { copyBlocks, loadCopyBlocks } from "../helpers/pg-copy.js";
 import { readRows } from "../helpers/store-rows.js";
@@ -46,11 +47,11 @@ SELECT c.conrelid::regclass::text AS from_table, a.attname AS from_column, c.con
  WHERE c.contype = 'f' AND cardinality(c.conkey) = 1
  ORDER BY 1, 2`;
 
-function config(dir: string, namespace: string): string {
+function config(dir: string, namespace: string, name = "pg"): string {
   const file = path.join(dir, "agent.yml");
   fs.writeFileSync(
     file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    pg:\n${namespace}`,
+    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    ${name}:\n${namespace}`,
   );
   return file;
 }
@@ -132,4 +133,56 @@ test("Sakila in PostgreSQL without its foreign keys: inferred edges are measured
       { value: "0", label: "", observed: true, undocumented: true },
     ]);
   });
+});
+
+const MARIADB_TRUTH_SQL = `
+SELECT k.TABLE_NAME AS from_table, k.COLUMN_NAME AS from_column, k.REFERENCED_TABLE_NAME AS to_table, k.REFERENCED_COLUMN_NAME AS to_column, k.CONSTRAINT_NAME AS name,
+       EXISTS (SELECT 1 FROM information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = k.TABLE_SCHEMA AND s.TABLE_NAME = k.TABLE_NAME AND s.COLUMN_NAME = k.COLUMN_NAME
+                 AND s.NON_UNIQUE = 0 AND s.SEQ_IN_INDEX = 1
+                 AND NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS o WHERE o.TABLE_SCHEMA = s.TABLE_SCHEMA AND o.TABLE_NAME = s.TABLE_NAME AND o.INDEX_NAME = s.INDEX_NAME AND o.SEQ_IN_INDEX > 1)) AS from_unique
+  FROM information_schema.KEY_COLUMN_USAGE k
+ WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+ ORDER BY 1, 2`;
+
+test("Sakila in MariaDB without its foreign keys: inferred edges are measured on the data, a look-alike column is not a foreign key", async (t) => {
+  const dir = tempDir(t);
+  const schema = corpusFile("sakila/mysql-schema.sql");
+  const inserts = splitStatements(corpusFile("sakila/mysql-data.sql"), "mariadb").filter((x) => /^\s*INSERT\s+INTO/i.test(x));
+  const statements = [...structureStatements(schema, "mariadb").statements, "SET FOREIGN_KEY_CHECKS = 0", ...inserts, "SET FOREIGN_KEY_CHECKS = 1"];
+  await withMariaDbDatabase(statements, async (database, conn) => {
+    const [truthRows] = await conn.query(MARIADB_TRUTH_SQL);
+    const truth = truthRows as (Truth & { name: string })[];
+    assert.ok(truth.length >= 20, `Sakila declares its foreign keys (${truth.length})`);
+    for (const fk of truth) await conn.query(`ALTER TABLE \`${fk.from_table}\` DROP FOREIGN KEY \`${fk.name}\``);
+    await conn.query("ALTER TABLE film ADD COLUMN store_id INT");
+    await conn.query("UPDATE film SET store_id = 100 + film_id % 37");
+    await conn.query("ANALYZE TABLE rental, payment, film, inventory");
+    const cfg = config(dir, mariadbNamespace(database, { max_connections: 2 }), "my");
+    const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "my", "--workers", "2", "--extract-relationships", "--extract-statistics=true"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const rows = new Map((await readRows(path.join(dir, "stores", "datus_db_my"))).map((r) => [String(r.table_name), r]));
+    const meta = (table: string) => JSON.parse(String(rows.get(table)?.relationship_metadata ?? "{}")) as { foreign_keys?: Edge[]; join_paths?: string[]; rejected_foreign_keys?: (Edge & { reason: string })[] };
+    let matched = 0;
+    for (const fk of truth) {
+      const edge = (meta(fk.from_table).foreign_keys ?? []).find((e) => e.from_column === fk.from_column && lastPart(e.to_table) === fk.to_table && e.to_column === fk.to_column);
+      if (!edge) continue;
+      const [counted] = await conn.query(`SELECT count(\`${fk.from_column}\`) AS n FROM \`${fk.from_table}\``);
+      if (Number((counted as { n: number }[])[0].n) === 0) {
+        assert.equal(edge.containment, null, `${fk.from_table}.${fk.from_column} holds no value: nothing measured`);
+        continue;
+      }
+      matched++;
+      assert.ok(edge.containment !== undefined && edge.containment !== null && edge.containment >= 0.99, `${fk.from_table}.${fk.from_column} -> ${fk.to_table}: containment ${edge.containment}`);
+      assert.equal(edge.cardinality, Number(fk.from_unique) === 1 ? "1:1" : "N:1", `${fk.from_table}.${fk.from_column} -> ${fk.to_table}: cardinality`);
+    }
+    t.diagnostic(`MariaDB: dropped foreign keys found again and confirmed by the data: ${matched} of ${truth.length}`);
+    assert.ok(matched >= 15, `most dropped foreign keys are inferred again and confirmed (${matched})`);
+    const film = meta("film");
+    assert.equal((film.foreign_keys ?? []).find((e) => e.from_column === "store_id"), undefined, "film.store_id is not reported as a foreign key");
+    const rejected = (film.rejected_foreign_keys ?? []).find((e) => e.from_column === "store_id");
+    assert.ok(rejected && rejected.containment !== undefined && rejected.containment !== null && rejected.containment < 0.5, `low containment (${rejected?.containment})`);
+    const provenance = (JSON.parse(String(rows.get("rental")?.sample_statistics)) as Record<string, Record<string, unknown>>)._provenance;
+    assert.equal(provenance.row_count, "exact");
+    assert.equal(provenance.sampling, "first_rows");
+  }, (s, database) => s.replace(/\bsakila\./g, `\`${database}\`.`));
 });
