@@ -9,6 +9,9 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { configError, DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
+import { checkRelationship } from "./duckdb-relationship-check.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./duckdb-introspection.js";
 import { queryRows, text } from "./duckdb-sql.js";
@@ -99,6 +102,11 @@ export class DuckDbSource implements LiveSource {
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.checkRelationship}. */
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withConnection((conn) => checkRelationship(conn, check, rule));
   }
 
   /**
