@@ -105,6 +105,24 @@ export interface RelationshipMetadata {
   readonly source: string;
 }
 
+/** One value of a low-cardinality column and how often it occurs (over the rows the column's `method` names). */
+export interface TopValue {
+  /** The value as text, at most 200 characters. */
+  readonly value: string;
+  readonly count: number;
+  /** count / non-null rows read. */
+  readonly fraction: number;
+}
+
+/**
+ * How a figure was obtained: `exact` (every row read), `sampled` (over `sampled_rows` rows drawn by
+ * `sampling`), `catalog` (the engine's own statistics, e.g. pg_stats; no row read).
+ */
+export type FigureMethod = "exact" | "sampled" | "catalog";
+
+/** How a sample was drawn: a Bernoulli or reservoir sample (random, seeded), or the first rows the engine returns. */
+export type SamplingMethod = "bernoulli" | "reservoir" | "first_rows";
+
 export interface ColumnStatistics {
   readonly min?: number | string | null;
   readonly max?: number | string | null;
@@ -113,12 +131,40 @@ export interface ColumnStatistics {
   readonly null_fraction?: number | null;
   readonly distinct?: number | null;
   readonly sampled_rows?: number;
+  /** How this column's figures were obtained. */
+  readonly method?: FigureMethod;
+  /** How the sample was drawn, when `method` is `sampled`. */
+  readonly sampling?: SamplingMethod;
+  /** Every value with its count, most frequent first, when the column has at most `top_values` distinct values. */
+  readonly top_values?: readonly TopValue[];
+  /** Why a low-cardinality column has no `top_values`: `personal_data` (by its name or its values' shape). */
+  readonly top_values_withheld?: "personal_data";
 }
+
+/** How a table's row_count was obtained: `SELECT count(*)`, or the catalog's estimate (a table too large to count). */
+export type RowCountMethod = "exact" | "catalog_estimate";
+
+/** Table-level provenance, stored under {@link PROVENANCE_KEY} of sample_statistics. */
+export interface StatisticsProvenance {
+  readonly row_count: RowCountMethod;
+  /** The catalog's row estimate read first (pg_class.reltuples, TABLE_ROWS, estimated_size), when the engine has one. */
+  readonly row_count_estimate?: number;
+  /** How the column figures were obtained. */
+  readonly columns: FigureMethod;
+  readonly sampling?: SamplingMethod;
+  /** The sampling rule in force (`sample_rows` of the namespace). */
+  readonly sample_rows: number;
+}
+
+/** The key of sample_statistics holding {@link StatisticsProvenance}; every other key is a column. */
+export const PROVENANCE_KEY = "_provenance";
 
 /** Live-database facts about a table (statistics stage). */
 export interface TableStatistics {
   readonly rowCount: number;
   readonly columns: Readonly<Record<string, ColumnStatistics>>;
+  /** How the figures were obtained; absent from sources that do not say. */
+  readonly provenance?: StatisticsProvenance;
 }
 
 /**

@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseDocument, type ScalarTag, type Tags } from "yaml";
 import { describeNames, findDialect, LIVE_DIALECTS, type LiveDialectName } from "../dialects/registry.js";
 import { DatusError, configError, describeError, usageError } from "../errors.js";
+import { DEFAULT_SAMPLING, type ProfileRule } from "../dialects/column-profile.js";
 import { substituteEnv } from "./env-vars.js";
 import { fileUriToPath, resolveUserPath } from "./paths.js";
 
@@ -46,7 +47,18 @@ export interface NamespaceConfig {
   readonly maxConnections: number;
   /** `statement_timeout`: seconds any one statement may run before it is interrupted (default 120). */
   readonly statementTimeoutSeconds: number;
+  /** How far statistics and relationship checks may read this database (the `sample_rows`, ... keys). */
+  readonly sampling: SamplingRule;
 }
+
+/**
+ * The sampling rule of a namespace: the bound on what statistics and relationship checks read. Keys sit beside
+ * `max_connections` under `agent.namespace.<name>`: `sample_rows`, `exact_count_max_rows`, `top_values`,
+ * `allow_pii_values` (see {@link ProfileRule}).
+ */
+export type SamplingRule = ProfileRule;
+
+
 
 /** One `agent.models.<key>` entry: an OpenAI-compatible LLM. Absent text fields are `""`. */
 export interface ModelConfig {
@@ -438,7 +450,23 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
     catalog: text("catalog"),
     maxConnections: intAt(entry, "max_connections", `${keyPath}.max_connections`, env, 1, 1024) ?? DEFAULT_MAX_CONNECTIONS,
     statementTimeoutSeconds: intAt(entry, "statement_timeout", `${keyPath}.statement_timeout`, env, 1, 86_400) ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+    sampling: {
+      sampleRows: intAt(entry, "sample_rows", `${keyPath}.sample_rows`, env, 0, 1_000_000_000) ?? DEFAULT_SAMPLING.sampleRows,
+      exactCountMaxRows: intAt(entry, "exact_count_max_rows", `${keyPath}.exact_count_max_rows`, env, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SAMPLING.exactCountMaxRows,
+      topValues: intAt(entry, "top_values", `${keyPath}.top_values`, env, 0, 1000) ?? DEFAULT_SAMPLING.topValues,
+      allowPiiValues: boolAt(entry, "allow_pii_values", `${keyPath}.allow_pii_values`, env) ?? DEFAULT_SAMPLING.allowPiiValues,
+    },
   };
+}
+
+/** A yes/no under `key` (`true/false`, `yes/no`, `on/off`, `1/0`, any case); `undefined` when absent. */
+function boolAt(parent: YamlMap, key: string, keyPath: string, env: NodeJS.ProcessEnv): boolean | undefined {
+  const written = stringAt(parent, key, keyPath, env);
+  if (written === undefined) return undefined;
+  const word = written.trim().toLowerCase();
+  if (["true", "yes", "on", "1"].includes(word)) return true;
+  if (["false", "no", "off", "0"].includes(word)) return false;
+  throw configError(`${keyPath} is ${shownValue(parent, key, written)}, not true or false`, `write ${key}: true or ${key}: false`);
 }
 
 function readModel(key: string, entry: unknown, env: NodeJS.ProcessEnv): ModelConfig {

@@ -7,6 +7,8 @@
 import type { NamespaceConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
+import { DEFAULT_SAMPLING, type ProfileRule } from "./column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../relationships/verify-with-data.js";
 import { describeNames, findDialect, LIVE_DIALECTS } from "./registry.js";
 
 /** One table or view as a live catalog describes it. */
@@ -32,10 +34,15 @@ export interface LiveSourceOptions {
   readonly schema?: string;
 }
 
-/** Options of {@link LiveSource.tableStatistics}. */
-export interface StatisticsOptions {
-  /** Column statistics are computed over a sample of at most this many rows (0: no column statistics). */
-  readonly sampleRows: number;
+/**
+ * Options of {@link LiveSource.tableStatistics}: the namespace's sampling rule. Keys left out take
+ * {@link DEFAULT_SAMPLING}'s values.
+ */
+export type StatisticsOptions = Pick<ProfileRule, "sampleRows"> & Partial<ProfileRule>;
+
+/** The full rule of `options`. */
+export function profileRule(options: StatisticsOptions): ProfileRule {
+  return { ...DEFAULT_SAMPLING, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
 }
 
 /** A live database opened for reading metadata. It never writes to the database. */
@@ -48,12 +55,21 @@ export interface LiveSource {
    */
   listTables(options: LiveSourceOptions): Promise<LiveTable[]>;
   /**
-   * Facts about one table: the exact row count, and per column (over a sample of at most
-   * `sampleRows` rows, a real random sample where the engine supports one): min/max (numbers as
-   * numbers, dates and strings as text), mean/std for numeric columns, null_fraction, distinct
-   * and sampled_rows. Safe to call concurrently; callers cap the concurrency themselves.
+   * Facts about one table: the row count (exact, or the catalog's estimate for a table larger than
+   * `exactCountMaxRows`), and per column (over a sample of at most `sampleRows` rows, a real random sample
+   * where the engine supports one): min/max (numbers as numbers, dates and strings as text), mean/std for
+   * numeric columns, null_fraction, distinct, sampled_rows, `method`/`sampling`, and `top_values` for
+   * columns with at most `topValues` distinct values (withheld for personal data unless `allowPiiValues`).
+   * `provenance` says how each figure was obtained. Safe to call concurrently; callers cap the concurrency.
    */
   tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /**
+   * Measures an undeclared relationship on the data (see `src/relationships/verify-with-data.ts`): of the
+   * non-null from-values (a sample of about `rule.sampleRows` rows on a larger table), how many rows and distinct
+   * values there are and how many are found in the target column. Identifiers quoted, values bound, the session
+   * read-only with the statement timeout. Engines without it leave inferred edges unchecked.
+   */
+  checkRelationship?(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure>;
   /**
    * Stops the statements running now and refuses new ones (a Ctrl-C or SIGTERM must not wait for a slow
    * query): their calls reject soon after. Only `close()` is left to call.

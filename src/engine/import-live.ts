@@ -3,7 +3,9 @@
  * The catalog (comments, columns, keys) is the primary source; the engine's DDL text is kept as
  * `definition` and fills what the catalog lacks. Rows are upserted on the canonical identifier.
  */
-import type { LiveSource, LiveTable } from "../dialects/live-source.js";
+import { type LiveSource, type LiveTable, profileRule, type StatisticsOptions } from "../dialects/live-source.js";
+import type { CheckCounts } from "../relationships/verify-with-data.js";
+import { dataCheckStage } from "./data-check-stage.js";
 import type { SourceTable, StoredFields, TableStructure } from "../model.js";
 import { STORED_FIELD_COLUMNS, storedFieldsOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
@@ -41,6 +43,11 @@ export interface ImportOptions {
   readonly incremental: boolean;
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
+  /**
+   * Check undeclared relationships against the data (with --extract-relationships), at most `maxConnections`
+   * checks at once, bounded by the namespace's sampling rule. Absent: inferred edges are written unchecked.
+   */
+  readonly relationshipChecks?: { readonly maxConnections: number; readonly rule: StatisticsOptions };
   readonly skipBackup: boolean;
   /** A backup this command already took (the migration before the import): --clear takes no second one. */
   readonly backupTakenNow?: string;
@@ -61,6 +68,8 @@ export interface ImportOutcome {
   readonly counts: PipelineCounts;
   readonly backupPath?: string;
   readonly indexesBuilt?: readonly string[];
+  /** What checking undeclared relationships against the data did. */
+  readonly relationshipChecks?: CheckCounts;
 }
 
 /** What a comparison of the live catalog with the store found. */
@@ -217,12 +226,18 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     }
   }
   const stages: ResultStage[] = [];
+  const checks: CheckCounts = { checked: 0, confirmed: 0, rejected: 0, failed: 0 };
   if (options.extractRelationships) {
     // the live catalog is the whole catalog: index every listed table, not only those re-imported
     const index = new CatalogIndex();
     for (const t of listed) index.add(summarize(t.source, t.structure));
     const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.live.dialect, progress) : undefined;
     stages.push(relationshipStage(index, evidence));
+    const live = options.live;
+    if (options.relationshipChecks && live.checkRelationship) {
+      const rule = profileRule(options.relationshipChecks.rule);
+      stages.push(dataCheckStage(listed, { maxConnections: options.relationshipChecks.maxConnections, rule, checkRelationship: live.checkRelationship.bind(live) }, checks, progress));
+    }
   }
   const pool = createEnrichPool(options.workers);
   const vectors = vectorSourceFor(embedding, pool, dim);
@@ -258,7 +273,10 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
       if (readDatusCfg(store.path) === undefined || options.force || options.clear) writeDatusCfg(store.path, embedding.cfgSections);
       if (pending === 0 && options.indexes) indexesBuilt = await buildSearchIndexes(table, options.indexes, progress);
     }
-    return { listed: listed.length, unchanged: listed.length - todo.length, removed: counts.interrupted ? 0 : comparison.gone.length, counts, backupPath, indexesBuilt };
+    if (checks.checked + checks.failed > 0) {
+      progress.log(`relationships checked against the data: ${checks.checked} measured, ${checks.confirmed} confirmed, ${checks.rejected} rejected as foreign keys, ${checks.failed} not checked (failed)`);
+    }
+    return { listed: listed.length, unchanged: listed.length - todo.length, removed: counts.interrupted ? 0 : comparison.gone.length, counts, backupPath, indexesBuilt, relationshipChecks: checks };
   } finally {
     progress.finish();
     await pool.destroy();

@@ -12,7 +12,9 @@ import type * as lancedb from "@lancedb/lancedb";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { DatusError, describeError } from "../errors.js";
-import { canonicalIdentifier, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
+import type { StatisticsOptions } from "../dialects/live-source.js";
+import { mergeObservedEnums } from "../enrich/observed-enums.js";
+import { canonicalIdentifier, PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
 import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
 import { scanBatches, type SchemaStore, storedStatistics } from "../store/schema-store.js";
 import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
@@ -26,7 +28,9 @@ import type { VectorSource } from "./vector-source.js";
 /** Where live statistics come from, and how many connections they may hold at once. */
 export interface StatisticsSource {
   readonly maxConnections: number;
-  tableStatistics(table: SourceTable, options: { readonly sampleRows: number }): Promise<TableStatistics>;
+  /** The namespace's sampling rule; absent: `sampleRows` of the pipeline options, other keys their defaults. */
+  readonly rule?: StatisticsOptions;
+  tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
 }
 
 /**
@@ -130,8 +134,13 @@ function merge(into: Record<string, number>, from: Record<string, number>): void
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
+/**
+ * The row with the table's statistics: row_count, sample_statistics (each column's figures, and how they were
+ * obtained under `_provenance` unless a column has that name), and column_enums checked against the values seen.
+ */
 function withStatistics(row: V1Row, stats: TableStatistics): V1Row {
-  return { ...row, row_count: stats.rowCount, sample_statistics: JSON.stringify(stats.columns) };
+  const sample = stats.provenance && !(PROVENANCE_KEY in stats.columns) ? { ...stats.columns, [PROVENANCE_KEY]: stats.provenance } : stats.columns;
+  return { ...row, row_count: stats.rowCount, sample_statistics: JSON.stringify(sample), column_enums: mergeObservedEnums(row.column_enums, stats.columns) };
 }
 
 /**
@@ -188,7 +197,7 @@ export async function runPipeline(
           if (options.signal?.aborted) return keepStoredStatistics(row);
           for (let attempt = 1; ; attempt++) {
             try {
-              return withStatistics(row, await stats.tableStatistics(sources[i], { sampleRows: options.sampleRows ?? 10_000 }));
+              return withStatistics(row, await stats.tableStatistics(sources[i], stats.rule ?? { sampleRows: options.sampleRows ?? 10_000 }));
             } catch (err) {
               if (attempt < STATISTICS_ATTEMPTS && !options.signal?.aborted) {
                 await new Promise((r) => setTimeout(r, STATISTICS_BACKOFF_MS * 4 ** (attempt - 1)));

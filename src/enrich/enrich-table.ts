@@ -8,6 +8,7 @@ import { describeError } from "../errors.js";
 import {
   canonicalIdentifier,
   type ColumnInfo,
+  type ColumnStatistics,
   type Dialect,
   type EnumValue,
   type SourceTable,
@@ -15,6 +16,7 @@ import {
   type V1Row,
 } from "../model.js";
 import { extractEnums } from "./enums.js";
+import { mergeObservedEnums } from "./observed-enums.js";
 import { declaredRelationships } from "./relationships.js";
 import { buildSearchText, type TextBudget } from "./search-text.js";
 import { inferBusinessTags } from "./tags.js";
@@ -92,6 +94,16 @@ function withStoredComments(structure: TableStructure, source: SourceTable): Tab
     comment: structure.comment !== "" ? structure.comment : stored.tableComment,
     columns: structure.columns.map((c) => (c.comment !== "" ? c : { ...c, comment: byName.get(c.name.toLowerCase()) ?? "" })),
   };
+}
+
+function withStoredObservations(columnEnums: string, sampleStatistics: string): string {
+  try {
+    const stats = JSON.parse(sampleStatistics) as unknown;
+    if (stats === null || typeof stats !== "object" || Array.isArray(stats)) return columnEnums;
+    return mergeObservedEnums(columnEnums, stats as Record<string, ColumnStatistics>);
+  } catch {
+    return columnEnums;
+  }
 }
 
 /** Values of a MySQL-style `ENUM('a','b')` / `SET(…)` type: the column's own enumeration. */
@@ -185,7 +197,8 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
     }, options.textBudget),
     table_comment: structure.comment,
     column_comments: json(columnComments(structure.columns)),
-    column_enums: json(enums),
+    // the codes the stored statistics saw stay marked (observed, undocumented) until new statistics replace them
+    column_enums: source.stored !== undefined ? withStoredObservations(json(enums), source.stored.sampleStatistics) : json(enums),
     business_tags: tags,
     // figures of an earlier run stay until a statistics stage measures new ones
     row_count: source.stored?.rowCount ?? 0,

@@ -253,3 +253,13 @@ test("parseBoolFlag accepts the usual spellings in any case and rejects the rest
     assert.ok(err.hint.includes("yes/no"));
   }
 });
+
+test("the sampling rule: sample_rows, exact_count_max_rows, top_values, allow_pii_values, with defaults and errors naming the key", () => {
+  const defaults = selectNamespace(load("agent:\n  namespace:\n    m: {type: mysql}\n"));
+  assert.deepEqual(defaults?.sampling, { sampleRows: 10_000, exactCountMaxRows: 10_000_000, topValues: 20, allowPiiValues: false });
+  const set = selectNamespace(load("agent:\n  namespace:\n    m: {type: mysql, sample_rows: 500, exact_count_max_rows: 0, top_values: 5, allow_pii_values: yes}\n"));
+  assert.deepEqual(set?.sampling, { sampleRows: 500, exactCountMaxRows: 0, topValues: 5, allowPiiValues: true });
+  const err = assertDatusError(() => selectNamespace(load("agent:\n  namespace:\n    m: {type: mysql, allow_pii_values: maybe}\n")), 2, "agent.namespace.m.allow_pii_values", "maybe");
+  assert.match(err.hint, /allow_pii_values: true/);
+  assertDatusError(() => selectNamespace(load("agent:\n  namespace:\n    m: {type: mysql, sample_rows: -1}\n")), 2, "agent.namespace.m.sample_rows");
+});

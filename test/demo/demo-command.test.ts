@@ -55,16 +55,16 @@ test("demo builds, migrates and reports the sample shop; a second run changes no
     },
     column_enums: {
       order_status: [
-        { value: "0", label: "待付款" },
-        { value: "1", label: "待发货" },
-        { value: "2", label: "已发货" },
-        { value: "3", label: "已完成" },
-        { value: "4", label: "已取消" },
+        { value: "0", label: "待付款", observed: true },
+        { value: "1", label: "待发货", observed: true },
+        { value: "2", label: "已发货", observed: true },
+        { value: "3", label: "已完成", observed: true },
+        { value: "4", label: "已取消", observed: true },
       ],
       payment_method: [
-        { value: "1", label: "alipay" },
-        { value: "2", label: "wechat pay" },
-        { value: "3", label: "credit card" },
+        { value: "1", label: "alipay", observed: true },
+        { value: "2", label: "wechat pay", observed: true },
+        { value: "3", label: "credit card", observed: true },
       ],
     },
     business_tags: ["sales", "finance", "logistics", "fact_table"],
@@ -91,9 +91,9 @@ test("demo builds, migrates and reports the sample shop; a second run changes no
     column_comments: { reason: "customer's reason", return_status: "退货状态：1-申请中，2-已同意，3-已拒绝", requested_at: "申请时间" },
     column_enums: {
       return_status: [
-        { value: "1", label: "申请中" },
-        { value: "2", label: "已同意" },
-        { value: "3", label: "已拒绝" },
+        { value: "1", label: "申请中", observed: true },
+        { value: "2", label: "已同意", observed: true },
+        { value: "3", label: "已拒绝", observed: true },
       ],
     },
     business_tags: ["sales", "fact_table"],

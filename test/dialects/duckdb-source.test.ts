@@ -208,7 +208,8 @@ describe("DuckDB tableStatistics", () => {
     assert.deepEqual([stats.columns["dt"].min, stats.columns["dt"].max], ["2024-01-01", "2024-01-10"]);
     assert.deepEqual([stats.columns["s"].min, stats.columns["s"].max], ["fruit-11", "fruit-20"]);
     assert.equal(stats.columns["s"].mean, undefined);
-    assert.deepEqual(stats.columns["b"], { null_fraction: 0, distinct: 2, sampled_rows: 10 });
+    assert.deepEqual(stats.columns["b"], { null_fraction: 0, distinct: 2, sampled_rows: 10, method: "exact" });
+    assert.deepEqual(stats.provenance, { row_count: "exact", row_count_estimate: 10, columns: "exact", sample_rows: 1000 }, "how the figures were obtained");
   });
 
   it("computes column statistics over a sample of at most sampleRows rows, and counts every row", async () => {
@@ -221,12 +222,15 @@ describe("DuckDB tableStatistics", () => {
     assert.ok(i.distinct !== null && i.distinct !== undefined && i.distinct <= 100);
 
     const none = await source.tableStatistics(tableNamed("big").source, { sampleRows: 0 });
-    assert.deepEqual(none, { rowCount: 10000, columns: {} });
+    assert.deepEqual([none.rowCount, none.columns], [10000, {}]);
+    assert.deepEqual(i.method, "sampled");
+    assert.deepEqual(i.sampling, "reservoir");
+    assert.deepEqual(stats.provenance, { row_count: "exact", row_count_estimate: 10000, columns: "sampled", sampling: "reservoir", sample_rows: 100 });
   });
 
   it("works on views and on names that need quoting", async () => {
     const view = await source.tableStatistics(tableNamed("big_orders").source, { sampleRows: 10 });
-    assert.deepEqual(view, { rowCount: 0, columns: {} });
+    assert.deepEqual([view.rowCount, view.columns], [0, {}]);
     const odd = await source.tableStatistics(tableNamed('Odd "Name" t').source, { sampleRows: 10 });
     assert.equal(odd.rowCount, 2);
     assert.deepEqual([odd.columns["select"].min, odd.columns["select"].max], [1, 2]);

@@ -151,7 +151,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   if ((extractStatistics || importSchemas) && ctx.namespace) live = await openLiveSource(ctx.namespace);
   // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
   signal.addEventListener("abort", () => live?.interrupt(), { once: true });
-  const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, tableStatistics: live.tableStatistics.bind(live) } : undefined;
+  const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, rule: ctx.namespace!.sampling, tableStatistics: live.tableStatistics.bind(live) } : undefined;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
   // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
@@ -193,6 +193,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         incremental: false,
         extractRelationships,
         statistics,
+        relationshipChecks: extractRelationships && ctx.namespace ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
         skipBackup: skipBackup && !clear,
         backupTakenNow: migrated?.backupTakenNow ? migrated.backupPath : undefined,
         queryLog: argv.queryLog,

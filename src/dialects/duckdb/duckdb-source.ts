@@ -9,7 +9,10 @@ import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { configError, DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import type { LiveNamespace, LiveSource, LiveSourceOptions, LiveTable, StatisticsOptions } from "../live-source.js";
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
+import { checkRelationship } from "./duckdb-relationship-check.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./duckdb-introspection.js";
 import { queryRows, text } from "./duckdb-sql.js";
 import { readTableStatistics } from "./duckdb-statistics.js";
@@ -104,7 +107,12 @@ export class DuckDbSource implements LiveSource {
 
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(conn, table, options.sampleRows));
+    return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.checkRelationship}. */
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withConnection((conn) => checkRelationship(conn, check, rule));
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
- * Row count and column statistics of one DuckDB table or view: the exact `count(*)`, then one
- * aggregate query for every column over a reservoir sample (`USING SAMPLE reservoir(n ROWS)`), or
- * over the whole table when it has no more rows than the sample would. Means and stds are rounded
+ * Row count and column statistics of one DuckDB table or view. The catalog first: duckdb_tables().estimated_size
+ * decides whether to `count(*)` (at most `exact_count_max_rows`). Then one aggregate query for every column
+ * over a seeded reservoir sample (`USING SAMPLE reservoir(n ROWS) REPEATABLE (42)`), or over the whole table
+ * when it has no more rows than the sample would, and one for the values of low-cardinality columns over
+ * the same sample (materialised once). Means and stds are rounded
  * to 12 significant digits so that the same data gives the same figures on every run.
  * Unlike the old tool (python-reference §2.11): names are quoted as identifiers and values bound,
  * DECIMAL(p,s) and every other numeric type count as numeric, a mean or std of 0 stays 0, and
@@ -10,6 +12,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
+import { cellText, columnMethod, countExactly, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, topValueCandidates, withTopValues } from "../column-profile.js";
 import {
   finiteNumber,
   optionalText,
@@ -74,17 +77,14 @@ export function statisticsSelectList(columns: readonly PlannedColumn[]): string 
 }
 
 const COLUMNS_SQL = `
-SELECT column_name, data_type
-  FROM duckdb_columns()
- WHERE database_name = $database AND schema_name = $schema AND table_name = $table
-ORDER BY column_index`;
+SELECT c.column_name, c.data_type, t.estimated_size
+  FROM duckdb_columns() c
+  LEFT JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+ WHERE c.database_name = $database AND c.schema_name = $schema AND c.table_name = $table
+ORDER BY c.column_index`;
 
-/** Exact row count and sampled column statistics of `table` (see the module comment). */
-export async function readTableStatistics(
-  conn: DuckDBConnection,
-  table: SourceTable,
-  sampleRows: number,
-): Promise<TableStatistics> {
+/** Row count and column statistics of `table` (see the module comment). */
+export async function readTableStatistics(conn: DuckDBConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
   const columnRows = await queryRows(conn, COLUMNS_SQL, {
     database: table.databaseName,
     schema: table.schemaName,
@@ -98,23 +98,36 @@ export async function readTableStatistics(
     );
   }
   const from = qualifiedName(table.databaseName, table.schemaName, table.tableName);
-  const [countRow] = await queryRows(conn, `SELECT count(*) AS n FROM ${from}`);
-  const rowCount = finiteNumber(countRow, "n") ?? 0;
-
-  const sample = Number.isFinite(sampleRows) ? Math.max(0, Math.floor(sampleRows)) : 0;
-  if (sample === 0 || rowCount === 0) return { rowCount, columns: {} };
+  const estimate = finiteNumber(columnRows[0], "estimated_size");
+  const exact = countExactly(estimate, rule);
+  const [countRow] = exact ? await queryRows(conn, `SELECT count(*) AS n FROM ${from}`) : [];
+  const rowCount = exact ? (finiteNumber(countRow, "n") ?? 0) : (estimate ?? 0);
+  const plan = readPlan(rowCount, rule);
+  const provenance = provenanceOf(exact ? "exact" : "catalog_estimate", estimate, plan, "reservoir", rule);
+  if (plan.read === "none") return { rowCount, columns: {}, provenance };
 
   const planned = columnRows.map((row) => ({
     name: text(row, "column_name"),
     kind: statisticsKind(text(row, "data_type")),
   }));
   // A table that fits in the sample is read whole: exact figures, and no reservoir to pay for.
-  const rows = rowCount <= sample ? from : `(SELECT * FROM ${from} USING SAMPLE reservoir(${sample} ROWS)) AS sampled`;
+  const rows = plan.read === "all" ? from : `(SELECT * FROM ${from} USING SAMPLE reservoir(${plan.rows} ROWS) REPEATABLE (42))`;
+  const names = planned.map((c) => c.name);
   const [stats] = await queryRows(conn, `SELECT ${statisticsSelectList(planned)}\n  FROM ${rows}`);
-  return { rowCount, columns: columnStatistics(planned, stats) };
+  const columns = columnStatistics(planned, stats, columnMethod(plan, "reservoir"));
+  const candidates = topValueCandidates(planned.map((c, i) => ({ name: c.name, distinct: finiteNumber(stats, `c${i}_d`), eligible: c.kind !== "other" })), rule);
+  if (candidates.length === 0) return { rowCount, columns, provenance };
+  // a sample drawn once and materialised, then one GROUP BY per column
+  const branches = candidates.map((c, j) => {
+    const col = quoteIdent(planned[c].name);
+    return `SELECT ${j} AS k, left(CAST(${col} AS VARCHAR), ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
+  });
+  const valueRows = await queryRows(conn, `WITH s AS ${plan.read === "all" ? `(SELECT * FROM ${from})` : `MATERIALIZED ${rows}`}\n${branches.join("\nUNION ALL ")}`);
+  const topRows = valueRows.map((r) => ({ column: candidates[Number(r.k)], value: cellText(r.v) ?? "", count: finiteNumber(r, "n") ?? 0 }));
+  return { rowCount, columns: withTopValues(columns, names, topRows, (i) => finiteNumber(stats, `c${i}_nn`) ?? 0, rule), provenance };
 }
 
-function columnStatistics(columns: readonly PlannedColumn[], row: Row): Record<string, ColumnStatistics> {
+function columnStatistics(columns: readonly PlannedColumn[], row: Row, method: Pick<ColumnStatistics, "method" | "sampling">): Record<string, ColumnStatistics> {
   const sampled = finiteNumber(row, "n") ?? 0;
   const out: Record<string, ColumnStatistics> = {};
   columns.forEach((col, i) => {
@@ -123,6 +136,7 @@ function columnStatistics(columns: readonly PlannedColumn[], row: Row): Record<s
       null_fraction: sampled === 0 ? null : (sampled - nonNull) / sampled,
       distinct: finiteNumber(row, `c${i}_d`),
       sampled_rows: sampled,
+      ...method,
     };
     if (col.kind === "numeric") {
       out[col.name] = {

@@ -6,9 +6,12 @@
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./mysql-introspection.js";
 import { readTableStatistics } from "./mysql-statistics.js";
+import { checkRelationship } from "./mysql-relationship-check.js";
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
 
 interface MySqlError {
   readonly code?: string;
@@ -130,7 +133,11 @@ export class MySqlSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(conn, table, options.sampleRows));
+    return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withConnection((conn) => checkRelationship(conn, check, rule));
   }
 
   interrupt(): void {

@@ -7,9 +7,12 @@
 import pg from "pg";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
 import { readTableStatistics } from "./postgresql-statistics.js";
+import { checkRelationship } from "./postgresql-relationship-check.js";
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
 
 interface PgError {
   readonly code?: string;
@@ -127,7 +130,11 @@ export class PostgresSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, options.sampleRows));
+    return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, profileRule(options)));
+  }
+
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withClient(check.from.databaseName || this.server.database, (client) => checkRelationship(client, check, rule));
   }
 
   interrupt(): void {
