@@ -96,7 +96,7 @@ export class DuckDbSource implements LiveSource {
     return this.withConnection(async (conn) => {
       const database = await this.resolveDatabase(conn, options.database);
       if (options.schema !== undefined) {
-        const schemas = (await queryRows(conn, "SELECT DISTINCT schema_name FROM duckdb_schemas() WHERE database_name = $database AND NOT internal ORDER BY 1", { database })).map((r) => text(r, "schema_name"));
+        const schemas = (await queryRows(conn, "SELECT DISTINCT schema_name FROM duckdb_schemas() WHERE database_name = $database AND schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY 1", { database })).map((r) => text(r, "schema_name"));
         if (!schemas.includes(options.schema)) {
           throw new DatusError("source", `schema ${options.schema} is not in DuckDB database ${database} (it has: ${schemas.join(", ")})`, "check --schema or agent.namespace.<name>.schema");
         }
