@@ -171,7 +171,26 @@ function freeze(draft: Draft, source: ParseSource, dialect: Dialect, parseError?
     source,
     ...(parseError !== undefined ? { parseError } : {}),
     dialect,
+    ...(draft.temporary ? { temporary: true as const } : {}),
+    ...(draft.parents.length > 0 ? { parents: draft.parents.map((p) => p.join(".")) } : {}),
+    ...(draft.sortKey.length > 0 ? { sortKey: draft.sortKey } : {}),
+    ...identityOf(draft),
   };
+}
+
+/** Types the database numbers itself (PostgreSQL serial, SQL Server/Sybase identity types). */
+const SERIAL_TYPE = /^\s*(?:small|big)?serial[248]?\b/i;
+/** Defaults that draw the next number of a sequence, or a generated row id (CockroachDB). */
+const SEQUENCE_DEFAULT = /\b(?:nextval|unique_rowid|next\s+value\s+for)\b/i;
+
+/** `identityColumns`: the columns marked as numbered by the database, and those whose type or default says so. */
+function identityOf(draft: Draft): { identityColumns?: string[] } {
+  const out = [...draft.identity];
+  for (const c of draft.columns) {
+    if (out.some((x) => sameName(x, c.name))) continue;
+    if (SERIAL_TYPE.test(c.type) || (c.defaultValue !== undefined && SEQUENCE_DEFAULT.test(c.defaultValue))) out.push(c.name);
+  }
+  return out.length > 0 ? { identityColumns: out } : {};
 }
 
 function dedupeKeys(keys: readonly string[][]): string[][] {

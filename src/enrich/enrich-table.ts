@@ -75,6 +75,10 @@ export function mergeCatalog(catalog: TableStructure, ddl: TableStructure): Tabl
     source: catalog.columns.length > 0 ? "catalog" : ddl.source,
     ...(!readable && ddl.parseError !== undefined ? { parseError: ddl.parseError } : {}),
     dialect: ddl.dialect,
+    ...(ddl.temporary ? { temporary: ddl.temporary } : {}),
+    ...(ddl.parents !== undefined ? { parents: ddl.parents } : {}),
+    ...(ddl.sortKey !== undefined ? { sortKey: ddl.sortKey } : {}),
+    ...((catalog.identityColumns ?? ddl.identityColumns) !== undefined ? { identityColumns: catalog.identityColumns ?? ddl.identityColumns } : {}),
   };
 }
 

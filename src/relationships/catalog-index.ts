@@ -7,9 +7,11 @@
  * tables), per-table facts live in typed arrays (struct of arrays, no object per table), and the lookups
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
-import type { SourceTable, TableStructure } from "../model.js";
+import type { ForeignKey, SourceTable, TableStructure, TableType } from "../model.js";
 import { ChainMap } from "./chain-map.js";
-import { abbreviates, contracts, impliedKey, moduleStrippedEntity, prefixedStem, tableEntity } from "./naming.js";
+import { typeClass, type TypeClass } from "./column-types.js";
+import { impliedKeyOf } from "./implied-key.js";
+import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
 
 /** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
 export interface TableSummary {
@@ -21,26 +23,37 @@ export interface TableSummary {
   readonly primaryKey: readonly string[];
   readonly uniqueKeys: readonly (readonly string[])[];
   /**
-   * A key the DDL does not declare but implies: the first DUPLICATE KEY column of a StarRocks table when
-   * its name says it identifies the table (see `impliedKey` in naming.ts). Only set without a primary key.
+   * The key a table without a primary key implies (implied-key.ts: `id`, `<table>_id`, serial and identity
+   * columns, TPC-H `c_custkey` ...), and how sure that is (0..1; absent: 0.8). Only set without a primary key.
    */
   readonly impliedKey?: string;
+  readonly impliedKeyConfidence?: number;
   /** PostgreSQL `INHERITS (parent)` / `PARTITION OF parent`: the parent as written; its columns are this table's too. */
   readonly inherits?: string;
+  /** `view` and `mv` get no foreign keys and are no targets; absent: `table`. */
+  readonly tableType?: TableType;
+  /** A temporary table: never a target. */
+  readonly temporary?: boolean;
+  /** The type of each column as written, in `columns` order (absent or "" when unknown). */
+  readonly columnTypes?: readonly string[];
+  /** The foreign keys the DDL (or a live catalog) declares, as read: turned into edges with the catalog's keys at hand. */
+  readonly foreignKeys?: readonly ForeignKey[];
 }
-
-const DUPLICATE_KEY = /\b(?:DUPLICATE|AGGREGATE)\s+KEY\s*\(\s*([`"]?)([^`",)\s]+)\1/i;
-const INHERITS = /\)\s*INHERITS\s*\(\s*([^,)\s]+)/i;
-const PARTITION_OF = /\bPARTITION\s+OF\s+([^\s(]+)/i;
 
 function unquote(name: string): string {
   return name.replace(/[`"[\]]/g, "");
 }
 
-/** The summary of one table: names from the v0 row, columns and keys from its parsed structure. */
+/**
+ * The summary of one table, from the one reading of its DDL: names from the v0 row, columns, types, keys,
+ * parents and declared foreign keys from the parsed structure, the implied key when none is declared.
+ */
 export function summarize(source: SourceTable, structure: TableStructure): TableSummary {
   const tableName = source.tableName !== "" ? source.tableName : structure.tableName;
-  const summary: TableSummary = {
+  const tableType = source.tableType === "table" && structure.tableType !== "table" ? structure.tableType : source.tableType;
+  const implied = impliedKeyOf({ ...structure, tableName, tableType });
+  const parent = structure.parents?.[0];
+  return {
     identifier: source.identifier,
     databaseName: source.databaseName !== "" ? source.databaseName : structure.databaseName,
     schemaName: source.schemaName !== "" ? source.schemaName : structure.schemaName,
@@ -48,15 +61,18 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
     columns: structure.columns.map((c) => c.name),
     primaryKey: structure.primaryKey,
     uniqueKeys: structure.uniqueKeys,
+    ...(implied !== undefined ? { impliedKey: implied.column, impliedKeyConfidence: implied.confidence } : {}),
+    ...(parent !== undefined ? { inherits: unquote(parent) } : {}),
+    ...(tableType !== "table" ? { tableType } : {}),
+    ...(structure.temporary ? { temporary: true } : {}),
+    ...(structure.columns.some((c) => c.type !== "") ? { columnTypes: structure.columns.map((c) => c.type) } : {}),
+    ...(structure.foreignKeys.length > 0 ? { foreignKeys: structure.foreignKeys } : {}),
   };
-  const extra: { impliedKey?: string; inherits?: string } = {};
-  if (structure.primaryKey.length === 0) {
-    const sortKey = DUPLICATE_KEY.exec(source.definition)?.[2];
-    if (sortKey !== undefined && impliedKey(tableName, sortKey)) extra.impliedKey = sortKey;
-  }
-  const parent = INHERITS.exec(source.definition)?.[1] ?? PARTITION_OF.exec(source.definition)?.[1];
-  if (parent !== undefined) extra.inherits = unquote(parent);
-  return { ...summary, ...extra };
+}
+
+/** Whether other tables may point at this one: base tables only, never a view or a temporary table. */
+export function isTarget(t: TableSummary): boolean {
+  return (t.tableType ?? "table") === "table" && t.temporary !== true;
 }
 
 /** Key flags of a column slot. */
@@ -67,7 +83,7 @@ export const KEY = {
   keyPart: 2,
   /** The whole of a unique key. */
   soleUnique: 4,
-  /** The implied key of a StarRocks DUPLICATE KEY table. */
+  /** The implied key of a table that declares none (implied-key.ts). */
   implied: 8,
 } as const;
 
@@ -109,9 +125,14 @@ export class CatalogIndex {
   private parentOf: Int32Array = new Int32Array(1024);
   private columnStart: Int32Array = new Int32Array(1024);
   private columnCount: Int32Array = new Int32Array(1024);
+  /** 1 when other tables may point at it (a base table, not temporary); else 0. */
+  private targetable: Uint8Array = new Uint8Array(1024);
+  /** The implied key's confidence in percent (100 when the key is declared, or there is none). */
+  private keyPercent: Uint8Array = new Uint8Array(1024);
   // column pool
   private columnName: Int32Array = new Int32Array(4096);
   private columnFlags: Uint8Array = new Uint8Array(4096);
+  private columnType: Uint8Array = new Uint8Array(4096);
   private columnsUsed = 0;
   // scopes: lower "db\0schema" -> 1, 2, ...
   private readonly scopes = new Map<string, number>();
@@ -149,22 +170,28 @@ export class CatalogIndex {
     const entity = tableEntity(t.tableName);
     this.entities.push(entity === t.tableName ? t.tableName : entity);
     this.parentOf[ref] = t.inherits !== undefined ? this.intern(lastPart(t.inherits).toLowerCase()) : -1;
+    const target = isTarget(t);
+    this.targetable[ref] = target ? 1 : 0;
+    this.keyPercent[ref] = t.impliedKey !== undefined ? Math.round(100 * (t.impliedKeyConfidence ?? 0.8)) : 100;
     // the whole catalog is searched by entity through the sorted order (a cold path), not a second chain
     this.byEntity.add(scope, hash(entity), ref);
-    const moduleEntity = moduleStrippedEntity(t.tableName);
+    const moduleEntity = target ? moduleStrippedEntity(t.tableName) : undefined;
     if (moduleEntity !== undefined) this.byModuleEntity.add(scope, hash(moduleEntity), ref);
 
     const start = this.columnsUsed;
     this.columnsUsed += t.columns.length;
     this.columnName = grown(this.columnName, this.columnsUsed);
     this.columnFlags = grownBytes(this.columnFlags, this.columnsUsed);
+    this.columnType = grownBytes(this.columnType, this.columnsUsed);
     this.columnStart[ref] = start;
     this.columnCount[ref] = t.columns.length;
-    const flagsOf = keyFlags(t);
+    // a view or a temporary table has no key another table could point at
+    const flagsOf = target ? keyFlags(t) : new Map<string, number>();
     for (let i = 0; i < t.columns.length; i++) {
       const slot = start + i;
       const name = t.columns[i];
       this.columnName[slot] = this.intern(name);
+      this.columnType[slot] = typeClass(t.columnTypes?.[i] ?? "");
       const flags = flagsOf.get(name.toLowerCase()) ?? 0;
       this.columnFlags[slot] = flags;
       if ((flags & SINGLE_KEY) === 0) continue;
@@ -275,6 +302,21 @@ export class CatalogIndex {
     return this.columnFlags[slot];
   }
 
+  /** What values the column holds (column-types.ts); `unknown` when its type was not read. */
+  typeClassAt(slot: ColumnSlot): TypeClass {
+    return this.columnType[slot] as TypeClass;
+  }
+
+  /** How sure the key at `slot` is: the implied key's confidence, 1 for a declared key. */
+  keyConfidenceAt(t: TableRef, slot: ColumnSlot): number {
+    return (this.columnFlags[slot] & KEY.implied) !== 0 ? this.keyPercent[t] / 100 : 1;
+  }
+
+  /** May other tables point at t? (a base table; not a view, not a temporary table) */
+  isTargetable(t: TableRef): boolean {
+    return this.targetable[t] === 1;
+  }
+
   /** The slot of t's column `name` (case-insensitive), or -1. An inheriting table's parent columns count. */
   findColumn(t: TableRef, name: string, depth = 0): ColumnSlot {
     const lower = name.toLowerCase();
@@ -312,6 +354,20 @@ export class CatalogIndex {
     return uniques === 1 ? unique : -1;
   }
 
+  /**
+   * The columns a reference to t without column names means (`REFERENCES t`): its primary key (a composite
+   * one in column order), else its implied key, else its one single-column unique key; empty when none.
+   */
+  primaryKeyColumns(t: TableRef): string[] {
+    const start = this.columnStart[t];
+    const end = start + this.columnCount[t];
+    const parts: string[] = [];
+    for (let s = start; s < end; s++) if (this.columnFlags[s] & KEY.keyPart) parts.push(this.columnNameAt(s));
+    if (parts.length > 0) return parts;
+    const key = this.soleKey(t);
+    return key >= 0 ? [this.columnNameAt(key)] : [];
+  }
+
   // ---- lookups for inference (each returns at most limit + 1 hits) ----
 
   /** Tables whose entity (`tableEntity`) is `entity`, in `scope` (0: anywhere; a binary search, not a hash lookup). */
@@ -319,7 +375,9 @@ export class CatalogIndex {
     if (scope !== GLOBAL) return this.collectTables(this.byEntity, entity, scope, limit, (t) => this.entities[t]);
     const order = this.globalOrder();
     const out: TableRef[] = [];
-    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) out.push(order[i]);
+    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+      if (this.targetable[order[i]] === 1) out.push(order[i]);
+    }
     return out;
   }
 
@@ -357,7 +415,7 @@ export class CatalogIndex {
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
       if (scopeKey(t) !== scope || !keyOf(t).startsWith(abbreviation)) break;
-      if (abbreviates(abbreviation, keyOf(t))) out.push(t);
+      if (this.targetable[t] === 1 && abbreviates(abbreviation, keyOf(t))) out.push(t);
     }
     return out;
   }
@@ -375,7 +433,26 @@ export class CatalogIndex {
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
       if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
-      if (contracts(contraction, this.entities[t])) out.push(t);
+      if (this.targetable[t] === 1 && contracts(contraction, this.entities[t])) out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * Tables of `scope` whose multi-word entity the words name one for one, abbreviated or contracted
+   * (`cust_addr` -> customer_address; naming.ts `stemNames`). Same scope only; at most `scan` entities
+   * sharing the first two letters are looked at.
+   */
+  tablesByWords(words: readonly string[], scope: number, limit: number, scan = 256): TableRef[] {
+    if (scope === GLOBAL || words.length < 2 || words[0].length < 2) return [];
+    const sorted = this.scopeOrder();
+    const start = words[0].slice(0, 2);
+    const out: TableRef[] = [];
+    const from = this.lowerBound(sorted, scope, start);
+    for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
+      const t = sorted[i];
+      if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
+      if (this.targetable[t] === 1 && stemNames(words, this.entities[t])) out.push(t);
     }
     return out;
   }
@@ -385,8 +462,8 @@ export class CatalogIndex {
     let strings = 0;
     for (const s of this.strings) strings += s.length + 16 + 40; // chars, header, Map entry
     for (let t = 0; t < this.count; t++) strings += this.names[t].length + 24 + (this.entities[t] === this.names[t] ? 8 : this.entities[t].length + 24);
-    const tableArrays = this.dbOf.length * 4 * 6;
-    const columnArrays = this.columnName.length * 5;
+    const tableArrays = this.dbOf.length * (4 * 6 + 2);
+    const columnArrays = this.columnName.length * 6;
     const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
     const chains = this.byEntity.bytes + this.byModuleEntity.bytes + this.byKeyName.bytes + this.byKeyStem.bytes;
     return strings + tableArrays + columnArrays + sorted + chains;
@@ -414,7 +491,7 @@ export class CatalogIndex {
     const out: TableRef[] = [];
     for (let e = map.head(scope, hash(key)); e >= 0 && out.length <= limit; e = map.next(e)) {
       const t = map.table(e);
-      if (keyOf(t) === key) out.push(t);
+      if (keyOf(t) === key && this.targetable[t] === 1) out.push(t);
     }
     return out;
   }
@@ -440,8 +517,11 @@ export class CatalogIndex {
     this.parentOf = this.parentOf.slice(0, n);
     this.columnStart = this.columnStart.slice(0, n);
     this.columnCount = this.columnCount.slice(0, n);
+    this.targetable = this.targetable.slice(0, n);
+    this.keyPercent = this.keyPercent.slice(0, n);
     this.columnName = this.columnName.slice(0, this.columnsUsed);
     this.columnFlags = this.columnFlags.slice(0, this.columnsUsed);
+    this.columnType = this.columnType.slice(0, this.columnsUsed);
     for (const map of [this.byEntity, this.byModuleEntity, this.byKeyName, this.byKeyStem]) map.trim();
   }
 
@@ -479,6 +559,8 @@ export class CatalogIndex {
     this.parentOf = grown(this.parentOf, n);
     this.columnStart = grown(this.columnStart, n);
     this.columnCount = grown(this.columnCount, n);
+    this.targetable = grownBytes(this.targetable, n);
+    this.keyPercent = grownBytes(this.keyPercent, n);
   }
 
   private scopeId(databaseName: string, schemaName: string, create: boolean): number {
