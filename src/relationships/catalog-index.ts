@@ -51,7 +51,8 @@ function unquote(name: string): string {
 export function summarize(source: SourceTable, structure: TableStructure): TableSummary {
   const tableName = source.tableName !== "" ? source.tableName : structure.tableName;
   const tableType = source.tableType === "table" && structure.tableType !== "table" ? structure.tableType : source.tableType;
-  const implied = impliedKeyOf({ ...structure, tableName, tableType });
+  const primaryKey = hiddenRowId(structure) ? [] : structure.primaryKey;
+  const implied = impliedKeyOf({ ...structure, tableName, tableType, primaryKey });
   const parent = structure.parents?.[0];
   return {
     identifier: source.identifier,
@@ -59,7 +60,7 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
     schemaName: source.schemaName !== "" ? source.schemaName : structure.schemaName,
     tableName,
     columns: structure.columns.map((c) => c.name),
-    primaryKey: structure.primaryKey,
+    primaryKey,
     uniqueKeys: structure.uniqueKeys,
     ...(implied !== undefined ? { impliedKey: implied.column, impliedKeyConfidence: implied.confidence } : {}),
     ...(parent !== undefined ? { inherits: unquote(parent) } : {}),
@@ -68,6 +69,16 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
     ...(structure.columns.some((c) => c.type !== "") ? { columnTypes: structure.columns.map((c) => c.type) } : {}),
     ...(structure.foreignKeys.length > 0 ? { foreignKeys: structure.foreignKeys } : {}),
   };
+}
+
+/**
+ * CockroachDB gives a table created without a primary key a hidden `rowid ... DEFAULT unique_rowid()` key:
+ * nothing references it, so for relationships the table has no declared key (its real one is implied).
+ */
+function hiddenRowId(structure: TableStructure): boolean {
+  if (structure.primaryKey.length !== 1 || structure.primaryKey[0].toLowerCase() !== "rowid") return false;
+  const column = structure.columns.find((c) => c.name.toLowerCase() === "rowid");
+  return column?.defaultValue !== undefined && /\bunique_rowid\s*\(/i.test(column.defaultValue);
 }
 
 /** Whether other tables may point at this one: base tables only, never a view or a temporary table. */

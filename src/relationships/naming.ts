@@ -214,27 +214,6 @@ export function isPersonEntity(entity: string): boolean {
 }
 
 /**
- * StarRocks DUPLICATE KEY tables declare no key. Their first sort-key column is taken as the table's key
- * when its name says it identifies this table: an optional short prefix, a stem and a key suffix, where the
- * table's entity starts with the stem and the prefix's letters all occur, in order, in the stem.
- * `customer.c_custkey`, `nation.N_NATIONKEY`, `orders.o_orderkey`, `date_dim.d_date_sk` qualify;
- * `lineitem.l_orderkey` (order is not lineitem) and `partsupp.ps_partkey` (part is only half of part+supp,
- * the `s` of `ps` is missing) do not. A sort-key column named just `id` qualifies too.
- */
-export function impliedKey(tableName: string, sortKeyFirstColumn: string | undefined): boolean {
-  if (sortKeyFirstColumn === undefined) return false;
-  const lower = sortKeyFirstColumn.toLowerCase();
-  if (lower === "id") return true;
-  const shape = columnShape(sortKeyFirstColumn);
-  if (shape.suffix === undefined || shape.glued || shape.stem.length === 0) return false;
-  const entity = entityWords(tableName).join("");
-  const tryStem = (prefix: string, stem: string): boolean => stem.length >= 2 && entity.startsWith(stem) && inOrder(prefix, stem);
-  const stem = shape.stem.join("");
-  if (shape.stem.length > 1 && shape.stem[0].length <= 3 && tryStem(shape.stem[0], shape.stem.slice(1).join(""))) return true;
-  return tryStem("", stem) || tryStem("", singular(stem));
-}
-
-/**
  * Does the column's name say it is this table's own key? `id`; `<table>_id`, `<table>Id`, `<table>id`,
  * `<table>_no` / `_key` / `_code` / `_sk` with the table's words as written, singular, abbreviated or
  * contracted (`customer.cust_id`, `employees.emp_no`, `departments.dept_no`, `customer_address.cust_addr_id`);
