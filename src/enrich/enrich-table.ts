@@ -135,8 +135,15 @@ export function enrichTable(source: SourceTable, options: EnrichOptions): Enrich
   }
 }
 
+/**
+ * StarRocks writes `COMMENT "OLAP"` (its engine's name) into SHOW CREATE TABLE for every table created
+ * without a comment: a placeholder, not a description. The DDL reader reports it as written; the v1 row,
+ * its tags and its search text do not take it.
+ */
+const PLACEHOLDER_COMMENTS: ReadonlySet<string> = new Set(["OLAP"]);
+
 function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: EnrichOptions): EnrichedTable {
-  let structure = parsedOrMerged;
+  let structure = PLACEHOLDER_COMMENTS.has(parsedOrMerged.comment.trim()) ? { ...parsedOrMerged, comment: "" } : parsedOrMerged;
   // names come from the source row; an orphan row without a name takes the DDL's
   const named = source.tableName !== "";
   const parts = {
