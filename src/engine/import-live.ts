@@ -8,7 +8,7 @@ import type { SourceTable, TableStructure } from "../model.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
-import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
+import { readEmbeddingFailures, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import { refuseUnreadableSource } from "../store/source-check.js";
@@ -148,8 +148,10 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     // the live catalog is the whole catalog: index every listed table, not only those re-imported
     const index = new CatalogIndex();
     for (const t of listed) index.add(summarize(t.source, t.structure));
-    const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.live.dialect, progress) : undefined;
-    stages.push(relationshipStage(index, evidence));
+    const logPath = options.queryLog;
+    const mined = logPath !== undefined ? await mineQueryLog(logPath, options.live.dialect, progress) : undefined;
+    if (logPath !== undefined && mined) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
+    stages.push(relationshipStage(index, mined?.evidence));
   }
   const pool = createEnrichPool(options.workers);
   const vectors = vectorSourceFor(embedding, pool, dim);

@@ -4,19 +4,22 @@
  * syntax to the MySQL grammar).
  */
 import { GRAMMAR, parserFor } from "../ddl/sql-grammars.js";
+import { describeError } from "../errors.js";
 import type { Dialect } from "../model.js";
 
-/** The AST of `sql` (a statement or a list of them), or undefined when neither grammar reads it. */
-export function parseQuery(sql: string, dialect: Dialect): unknown {
+/** The AST of `sql` (a statement or a list of them), or why neither grammar reads it (the first grammar's words). */
+export function parseQuery(sql: string, dialect: Dialect): { readonly ast: unknown } | { readonly reason: string } {
   const first = GRAMMAR[dialect];
+  let reason: string | undefined;
   for (const grammar of first === "postgresql" ? [first, "mysql"] : [first, "postgresql"]) {
     const parser = parserFor(grammar);
     if (parser === null) continue;
     try {
-      return parser.astify(sql, { database: grammar });
-    } catch {
-      // try the next grammar
+      return { ast: parser.astify(sql, { database: grammar }) };
+    } catch (err) {
+      // try the next grammar; the first one's complaint is the one worth showing
+      reason ??= `${grammar}: ${describeError(err).replace(/\s+/g, " ").slice(0, 200)}`;
     }
   }
-  return undefined;
+  return { reason: reason ?? "no SQL grammar available" };
 }
