@@ -5,6 +5,8 @@
  *   BENCH_TABLES=200000 npm run bench      (default 200,000 tables)
  *   BENCH_EMBED_TABLES=3000                (texts for the MiniLM-sized model's embedding figures)
  *   BENCH_ONLY=embed                       (only the embedding figures)
+ *   BENCH_ONLY=relationships               (only the catalog pass + inference figures, per 100,000 tables;
+ *   BENCH_REL_TABLES=100000                 tables of each of its two catalogs)
  *
  * Results go to stdout and to bench/results/latest.json (with the machine noted).
  */
@@ -23,6 +25,7 @@ import { v1RowsToArrow } from "../src/store/arrow-rows.js";
 import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
 import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
+import { printRelationships, relationshipsBench, relationshipsJson } from "./relationships-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -30,6 +33,7 @@ const CLI = path.join(ROOT, "dist/src/cli/datus-schema.js");
 const TABLES = Number(process.env.BENCH_TABLES ?? 200_000);
 const EMBED_TABLES = Number(process.env.BENCH_EMBED_TABLES ?? 3_000);
 const ONLY = process.env.BENCH_ONLY;
+const REL_TABLES = Number(process.env.BENCH_REL_TABLES ?? 100_000);
 const DIM = 384;
 
 interface MigrateRun {
@@ -186,8 +190,18 @@ async function main(): Promise<void> {
     console.log(`machine: ${JSON.stringify(machine())}`);
     fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
     let results: Record<string, unknown> = {};
-    if (ONLY !== "embed") results = await migrationBench(scratch);
+    if (ONLY !== "embed" && ONLY !== "relationships") results = await migrationBench(scratch);
     else if (fs.existsSync(latest)) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
+
+    if (ONLY !== "embed") {
+      const relationships = relationshipsBench(REL_TABLES);
+      for (const f of relationships) printRelationships(f);
+      results = { ...results, relationships: { date: new Date().toISOString(), machine: machine(), figures: relationships.map(relationshipsJson) } };
+    }
+    if (ONLY === "relationships") {
+      fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+      return;
+    }
 
     const embedding = await embeddingBench(CLI, scratch, { modelTables: EMBED_TABLES, hashTables: Math.max(EMBED_TABLES, 50_000) });
     for (const f of embedding) printEmbedding(f);

@@ -31,8 +31,21 @@ const RULES: readonly (readonly [RegExp, TypeClass])[] = [
   [/^(?:bytea|blob|tinyblob|mediumblob|longblob|binary|varbinary|bytes|image|raw)\b/, TYPE_CLASS.binary],
 ];
 
+/** Types repeat across a catalog (`bigint(20)`, `varchar(255)`): each is classified once, up to this many. */
+const MEMO_LIMIT = 4096;
+const memo = new Map<string, TypeClass>();
+
 /** The class of a type as written (`character varying(45)`, `INT UNSIGNED`, `Nullable(UInt64)`). */
 export function typeClass(type: string): TypeClass {
+  let cls = memo.get(type);
+  if (cls === undefined) {
+    cls = classify(type);
+    if (memo.size < MEMO_LIMIT) memo.set(type, cls);
+  }
+  return cls;
+}
+
+function classify(type: string): TypeClass {
   let t = type.trim().toLowerCase().replace(/^[`"[]|[`"\]]$/g, "");
   // ClickHouse wrappers
   const wrapped = /^(?:nullable|lowcardinality)\((.*)\)$/.exec(t);

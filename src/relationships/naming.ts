@@ -116,9 +116,13 @@ export function entityReadings(shape: ColumnShape): EntityReading[] {
  * (An entity whose first word *is* the abbreviation, like `dept_emp` for `dept`, is a compound, not a match.)
  */
 export function abbreviates(abbreviation: string, entity: string): boolean {
-  const firstWord = entity.split("_", 1)[0];
-  return abbreviation.length >= 3 && firstWord.length > abbreviation.length && firstWord.startsWith(abbreviation);
+  // the first word starts with it and goes on: no `_` (nor the end) right after it; no split, it runs per candidate
+  if (abbreviation.length < 3 || !entity.startsWith(abbreviation)) return false;
+  const next = entity.charCodeAt(abbreviation.length);
+  return !Number.isNaN(next) && next !== UNDERSCORE;
 }
+
+const UNDERSCORE = 95;
 
 /** `cust` abbreviates the word `customer`, `addr` the word `address`: a longer word that starts with it. */
 export function abbreviatesWord(abbreviation: string, word: string): boolean {
@@ -214,6 +218,18 @@ export function isPersonEntity(entity: string): boolean {
 }
 
 /**
+ * An entity without the numbers that shard or partition a table: `order_8` -> order, `payment_p2007_01` ->
+ * payment, `user_03` -> user. The entity itself when nothing is left.
+ */
+function unnumbered(entity: string): string {
+  const ws = entity.split("_");
+  let n = ws.length;
+  while (n > 1 && /^\d+$/.test(ws[n - 1])) n--;
+  if (n < ws.length && n > 1 && ws[n - 1].length === 1) n--;
+  return n === ws.length ? entity : ws.slice(0, n).join("_");
+}
+
+/**
  * Does the column's name say it is this table's own key? `id`; `<table>_id`, `<table>Id`, `<table>id`,
  * `<table>_no` / `_key` / `_code` / `_sk` with the table's words as written, singular, abbreviated or
  * contracted (`customer.cust_id`, `employees.emp_no`, `departments.dept_no`, `customer_address.cust_addr_id`);
@@ -227,7 +243,7 @@ export function namesOwnKey(tableName: string, column: string): boolean {
   if (shape.suffix === undefined || shape.suffix === "fk" || shape.stem.length === 0) return false;
   const entity = tableEntity(tableName);
   if (entity === "") return false;
-  if (stemNames(shape.stem, entity)) return true;
+  if (stemNames(shape.stem, entity) || stemNames(shape.stem, unnumbered(entity))) return true;
   if (shape.glued || shape.stem.length < 2 || shape.stem[0].length > 3) return false;
   // a short prefix of the table's letters (TPC-H, TPC-DS): the rest starts the entity, or is its last words after its initials
   const [prefix, ...rest] = shape.stem;

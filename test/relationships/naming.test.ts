@@ -97,6 +97,8 @@ describe("reading names", () => {
       ["customer_address", "ca_address_sk"],
       ["dim_customer", "customer_key"],
       ["fct_orders", "order_key"],
+      ["t_order_8", "order_key"],
+      ["payment_p2007_01", "payment_id"],
     ]) {
       assert.ok(namesOwnKey(table, column), `${table}.${column}`);
     }
