@@ -86,6 +86,19 @@ export interface TableStructure {
    * `DEFAULT nextval(...)`, `unique_rowid()`, or a sequence OWNED BY it. Absent when none.
    */
   readonly identityColumns?: readonly string[];
+  /**
+   * Keys this text adds to other tables (a dump's `ALTER TABLE other ADD CONSTRAINT ...` kept in this table's
+   * definition): for the catalog to apply to those tables. Absent when none.
+   */
+  readonly keysOfOthers?: readonly TableKeys[];
+}
+
+/** Keys a statement adds to a table, named as written (possibly qualified). */
+export interface TableKeys {
+  readonly table: string;
+  readonly primaryKey: readonly string[];
+  readonly uniqueKeys: readonly (readonly string[])[];
+  readonly foreignKeys: readonly ForeignKey[];
 }
 
 export interface EnumValue {

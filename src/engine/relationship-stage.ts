@@ -24,8 +24,10 @@ function declaredSource(relationshipMetadata: string): string {
 
 /** The declared edges of a table; `REFERENCES t` without columns points at t's key as the catalog knows it. */
 function declaredEdges(summary: TableSummary, relationshipMetadata: string, index: CatalogIndex): readonly RelationshipEdge[] {
-  const foreignKeys = summary.foreignKeys;
-  if (foreignKeys === undefined || foreignKeys.length === 0) return [];
+  const self = index.locate(summary.databaseName, summary.schemaName, summary.tableName);
+  // its own DDL's, and those another row's ALTER statements declare for it
+  const foreignKeys = [...(summary.foreignKeys ?? []), ...(self >= 0 ? index.foreignKeysDeclaredFor(self) : [])];
+  if (foreignKeys.length === 0) return [];
   const scope = index.scopeOf(summary.databaseName, summary.schemaName);
   const primaryKeyOf = (table: string): readonly string[] | undefined => {
     const t = index.parentNamed(table, scope);

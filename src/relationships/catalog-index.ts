@@ -7,7 +7,7 @@
  * tables), per-table facts live in typed arrays (struct of arrays, no object per table), and the lookups
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
-import type { ForeignKey, SourceTable, TableStructure, TableType } from "../model.js";
+import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } from "../model.js";
 import { ChainMap } from "./chain-map.js";
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
@@ -38,6 +38,8 @@ export interface TableSummary {
   readonly columnTypes?: readonly string[];
   /** The foreign keys the DDL (or a live catalog) declares, as read: turned into edges with the catalog's keys at hand. */
   readonly foreignKeys?: readonly ForeignKey[];
+  /** Keys its definition adds to other tables (ALTER statements of a dump kept in this row): applied to those tables. */
+  readonly keysOfOthers?: readonly TableKeys[];
 }
 
 function unquote(name: string): string {
@@ -68,6 +70,7 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
     ...(structure.temporary ? { temporary: true } : {}),
     ...(structure.columns.some((c) => c.type !== "") ? { columnTypes: structure.columns.map((c) => c.type) } : {}),
     ...(structure.foreignKeys.length > 0 ? { foreignKeys: structure.foreignKeys } : {}),
+    ...(structure.keysOfOthers !== undefined ? { keysOfOthers: structure.keysOfOthers } : {}),
   };
 }
 
@@ -158,6 +161,10 @@ export class CatalogIndex {
   private count = 0;
   /** False after an add, until the next lookup trims the arrays' spare capacity. */
   private settled = true;
+  /** Keys rows declare for other tables, applied when the index settles (the targets may come later). */
+  private pendingKeys: { readonly scope: number; readonly keys: readonly TableKeys[] }[] = [];
+  /** Foreign keys other rows declare for a table (ALTER statements kept in another table's definition). */
+  private readonly declaredElsewhere = new Map<TableRef, ForeignKey[]>();
   /** Bumped by every add: lets caches built on the index (JoinEvidence's resolution) notice changes. */
   generation = 0;
 
@@ -174,6 +181,7 @@ export class CatalogIndex {
     this.settled = false;
     this.ensureTables(this.count);
     const scope = this.scopeId(t.databaseName, t.schemaName, true);
+    if (t.keysOfOthers !== undefined && t.keysOfOthers.length > 0) this.pendingKeys.push({ scope, keys: t.keysOfOthers });
     this.names.push(t.tableName);
     this.dbOf[ref] = this.intern(t.databaseName);
     this.schemaOf[ref] = this.intern(t.schemaName);
@@ -205,17 +213,74 @@ export class CatalogIndex {
       this.columnType[slot] = typeClass(t.columnTypes?.[i] ?? "");
       const flags = flagsOf.get(name.toLowerCase()) ?? 0;
       this.columnFlags[slot] = flags;
-      if ((flags & SINGLE_KEY) === 0) continue;
-      const lower = this.intern(name.toLowerCase());
-      this.byKeyName.add(scope, lower, ref, slot);
-      this.byKeyName.add(GLOBAL, lower, ref, slot);
-      const stem = prefixedStem(name);
-      if (stem !== undefined) {
-        const stemId = this.intern(stem);
-        this.byKeyStem.add(scope, stemId, ref, slot);
-        this.byKeyStem.add(GLOBAL, stemId, ref, slot);
+      if ((flags & SINGLE_KEY) !== 0) this.listKey(scope, ref, slot);
+    }
+  }
+
+  /** Makes a single-column key findable by its name and by its prefixed stem. */
+  private listKey(scope: number, ref: TableRef, slot: ColumnSlot): void {
+    const name = this.columnNameAt(slot);
+    const lower = this.intern(name.toLowerCase());
+    this.byKeyName.add(scope, lower, ref, slot);
+    this.byKeyName.add(GLOBAL, lower, ref, slot);
+    const stem = prefixedStem(name);
+    if (stem !== undefined) {
+      const stemId = this.intern(stem);
+      this.byKeyStem.add(scope, stemId, ref, slot);
+      this.byKeyStem.add(GLOBAL, stemId, ref, slot);
+    }
+  }
+
+  /**
+   * Applies the keys rows declared for other tables: a primary key where the table declares none (it
+   * replaces an implied one), single-column unique keys, and foreign keys kept for `foreignKeysDeclaredFor`.
+   */
+  private applyKeysOfOthers(): void {
+    const pending = this.pendingKeys;
+    this.pendingKeys = [];
+    for (const { scope, keys } of pending) {
+      for (const k of keys) {
+        // as qualified, else by its bare name in the declaring row's scope (`public.store` in a store without schema names)
+        let t = this.parentNamed(k.table, scope);
+        if (t < 0) t = this.locateInScope(scope, lastPart(k.table));
+        if (t < 0 || this.targetable[t] !== 1) continue;
+        const slots = (names: readonly string[]): ColumnSlot[] => names.map((c) => this.ownColumn(t, c));
+        const start = this.columnStart[t];
+        const end = start + this.columnCount[t];
+        const declared = (): boolean => {
+          for (let s = start; s < end; s++) if (this.columnFlags[s] & (KEY.soleKey | KEY.keyPart)) return true;
+          return false;
+        };
+        const before = this.columnFlags.slice(start, end);
+        const pk = slots(k.primaryKey);
+        if (pk.length > 0 && pk.every((s) => s >= 0) && !declared()) {
+          for (let s = start; s < end; s++) this.columnFlags[s] &= ~KEY.implied;
+          this.keyPercent[t] = 100;
+          if (pk.length === 1) this.columnFlags[pk[0]] |= KEY.soleKey;
+          else for (const s of pk) this.columnFlags[s] |= KEY.keyPart;
+        }
+        for (const uk of k.uniqueKeys) {
+          const [s] = slots(uk);
+          if (uk.length === 1 && s >= 0) this.columnFlags[s] |= KEY.soleUnique;
+        }
+        for (let s = start; s < end; s++) if (this.columnFlags[s] & SINGLE_KEY && !(before[s - start] & SINGLE_KEY)) this.listKey(this.scopeOfTable[t], t, s);
+        if (k.foreignKeys.length > 0) this.declaredElsewhere.set(t, [...(this.declaredElsewhere.get(t) ?? []), ...k.foreignKeys]);
       }
     }
+  }
+
+  /** The slot of t's own column `name` (case-insensitive), or -1. */
+  private ownColumn(t: TableRef, name: string): ColumnSlot {
+    const lower = name.toLowerCase();
+    const start = this.columnStart[t];
+    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
+    return -1;
+  }
+
+  /** Foreign keys of t that other rows' definitions declare (a dump's ALTER statements kept elsewhere). */
+  foreignKeysDeclaredFor(t: TableRef): readonly ForeignKey[] {
+    this.settle();
+    return this.declaredElsewhere.get(t) ?? [];
   }
 
   // ---- names and scopes ----
@@ -259,6 +324,11 @@ export class CatalogIndex {
     const scope = this.scopeOf(databaseName, schemaName);
     if (scope === GLOBAL) return -1;
     this.settle();
+    return this.locateInScope(scope, tableName);
+  }
+
+  /** The table named `tableName` (case-insensitive) in `scope`, or -1. */
+  private locateInScope(scope: number, tableName: string): TableRef {
     const lower = tableName.toLowerCase();
     for (let e = this.byEntity.head(scope, hash(tableEntity(tableName))); e >= 0; e = this.byEntity.next(e)) {
       const t = this.byEntity.table(e);
@@ -272,17 +342,22 @@ export class CatalogIndex {
    * case-insensitive. At most `limit + 1` are returned (more than `limit` means: too many to tell).
    */
   tablesNamed(qualifiedName: string, limit = 16): TableRef[] {
-    const parts = qualifiedName.split(".").map((p) => unquote(p).toLowerCase());
+    const written = qualifiedName.split(".").map((p) => unquote(p));
+    const parts = written.map((p) => p.toLowerCase());
     const name = parts[parts.length - 1];
     const qualifiers = parts.slice(0, -1);
     const out: TableRef[] = [];
     const order = this.globalOrder();
-    const entity = tableEntity(name);
-    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
-      const t = order[i];
-      if (this.names[t].toLowerCase() !== name) continue;
-      const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
-      if (qualifiers.every((q) => own.includes(q))) out.push(t);
+    // the entity as the name is written (`InvoiceLine` is invoice_line), else as lower case (a query's `invoiceline`)
+    const asWritten = tableEntity(written[written.length - 1]);
+    for (const entity of asWritten === tableEntity(name) ? [asWritten] : [asWritten, tableEntity(name)]) {
+      for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+        const t = order[i];
+        if (this.names[t].toLowerCase() !== name) continue;
+        const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
+        if (qualifiers.every((q) => own.includes(q))) out.push(t);
+      }
+      if (out.length > 0) break;
     }
     return out;
   }
@@ -310,6 +385,7 @@ export class CatalogIndex {
   }
 
   keyFlagsAt(slot: ColumnSlot): number {
+    this.settle();
     return this.columnFlags[slot];
   }
 
@@ -339,6 +415,7 @@ export class CatalogIndex {
 
   /** Is the slot a single-column key (primary, unique or implied)? */
   isSingleKey(slot: ColumnSlot): boolean {
+    this.settle();
     return slot >= 0 && (this.columnFlags[slot] & SINGLE_KEY) !== 0;
   }
 
@@ -347,6 +424,7 @@ export class CatalogIndex {
    * implied key, else the one single-column unique key. -1 when t has none of these (or several unique keys).
    */
   soleKey(t: TableRef): ColumnSlot {
+    this.settle();
     const start = this.columnStart[t];
     const end = start + this.columnCount[t];
     let implied = -1;
@@ -521,6 +599,7 @@ export class CatalogIndex {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.pendingKeys.length > 0) this.applyKeysOfOthers();
     const n = this.count;
     this.dbOf = this.dbOf.slice(0, n);
     this.schemaOf = this.schemaOf.slice(0, n);

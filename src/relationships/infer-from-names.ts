@@ -77,6 +77,15 @@ function subjectOf(table: TableSummary, index: CatalogIndex): Subject {
   else if (table.primaryKey.length === 0) hierarchyTarget = table.uniqueKeys.find((k) => k.length === 1)?.[0];
   if (table.primaryKey.length === 1) ownKeys.add(table.primaryKey[0].toLowerCase());
   if (table.impliedKey !== undefined) ownKeys.add(table.impliedKey.toLowerCase());
+  if (self >= 0 && table.primaryKey.length === 0) {
+    // a key another row's ALTER statement declares for this table
+    const key = index.soleKey(self);
+    if (key >= 0 && (index.keyFlagsAt(key) & KEY.soleKey) !== 0) {
+      ownKeys.clear();
+      ownKeys.add(index.columnNameAt(key).toLowerCase());
+      hierarchyTarget = index.columnNameAt(key);
+    }
+  }
 
   const parent = index.parentNamed(table.inherits, scope);
   if (parent >= 0) {

@@ -7,6 +7,8 @@
 
 /** One CREATE TABLE / CREATE VIEW statement of a script, exactly as written (up to and with its `;`). */
 export interface CreateStatement {
+  /** Where it starts in the script. */
+  readonly at: number;
   readonly text: string;
   readonly name: string;
   readonly type: "table" | "view";
@@ -69,9 +71,19 @@ export function createStatements(script: string): CreateStatement[] {
   for (const m of script.matchAll(CREATE_START)) {
     const start = m.index + m[0].indexOf(m[1]);
     const text = script.slice(start, statementEnd(script, start));
-    out.push({ text, name: m[4].split(".").pop()!.replace(/[`"[\]]/g, ""), type: m[3].toUpperCase() === "VIEW" ? "view" : "table", temporary: m[2] !== undefined });
+    out.push({ at: start, text, name: m[4].split(".").pop()!.replace(/[`"[\]]/g, ""), type: m[3].toUpperCase() === "VIEW" ? "view" : "table", temporary: m[2] !== undefined });
   }
   return out;
+}
+
+const ALTER_START = /(?:^|\n)[ \t]*(ALTER\s+TABLE)\b/gi;
+
+/** Every ALTER TABLE statement of a script, exactly as written, with where it starts. */
+export function alterStatements(script: string): { readonly at: number; readonly text: string }[] {
+  return [...script.matchAll(ALTER_START)].map((m) => {
+    const start = m.index + m[0].indexOf(m[1]);
+    return { at: start, text: script.slice(start, statementEnd(script, start)) };
+  });
 }
 
 const ALTER_FK = new RegExp(

@@ -92,6 +92,27 @@ describe("implied keys: tables that declare none", () => {
   });
 });
 
+describe("keys declared in another row's definition", () => {
+  it("a dump's ALTER statements kept in one row give the other tables their primary and foreign keys", () => {
+    const first = "CREATE TABLE public.region (code character varying(8) NOT NULL, name text);\nALTER TABLE ONLY public.region ADD CONSTRAINT region_pkey PRIMARY KEY (code);\nALTER TABLE ONLY public.store ADD CONSTRAINT store_pkey PRIMARY KEY (store_no);\nALTER TABLE ONLY public.store ADD CONSTRAINT store_region_fk FOREIGN KEY (region) REFERENCES public.region(code);";
+    const summaries = [summaryOf(first, "postgresql"), summaryOf("CREATE TABLE public.store (store_no integer NOT NULL, region character varying(8), manager text)", "postgresql"), summaryOf("CREATE TABLE public.sale (sale_id integer NOT NULL, store_no integer)", "postgresql")];
+    assert.deepEqual(summaries[0].keysOfOthers?.map((k) => k.table), ["public.store"]);
+    const index = new CatalogIndex();
+    for (const s of summaries) index.add(s);
+    const store = index.locate("db", "public", "store");
+    assert.deepEqual(index.foreignKeysDeclaredFor(store), [{ name: "store_region_fk", fromColumns: ["region"], toTable: "public.region", toColumns: ["code"] }]);
+    assert.deepEqual(index.primaryKeyColumns(store), ["store_no"]);
+    assert.deepEqual(inferFromNames(summaries[2], index).map((e) => `${e.from_column} -> ${e.to_table}.${e.to_column}`), ["store_no -> store.store_no"]);
+  });
+
+  it("an ALTER naming public.t reaches t of the same row's scope when the store keeps no schema names", () => {
+    const index = new CatalogIndex();
+    index.add(summaryOf("CREATE TABLE region (code varchar(8));\nALTER TABLE ONLY public.store ADD CONSTRAINT store_pkey PRIMARY KEY (store_no);", "postgresql"));
+    index.add(summaryOf("CREATE TABLE store (store_no integer, region varchar(8))", "postgresql"));
+    assert.deepEqual(index.primaryKeyColumns(index.locate("db", "", "store")), ["store_no"]);
+  });
+});
+
 describe("precision rules", () => {
   const customer = "CREATE TABLE customer (customer_id serial, name text)";
 
