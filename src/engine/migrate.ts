@@ -371,7 +371,7 @@ export async function mineQueryLog(path: string, dialect: Dialect, progress: Pro
   const log = readQueryLog(path);
   for await (const sql of log) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
   evidence.skippedLines = { count: log.skipped, at: log.skippedAt };
-  progress.log(`query log ${path}: ${log.files} files, ${evidence.queries} queries read, ${evidence.failed} not parsed`);
+  progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed (${log.files} file${log.files === 1 ? "" : "s"})`);
   if (log.skipped > 0) progress.warn(`query log ${path}: ${skippedLines(evidence.skippedLines)}`);
   const warnings: string[] = [];
   const { count: ignored, names } = log.ignoredFiles;

@@ -8,7 +8,7 @@ import type { RelationshipEdge } from "../model.js";
 import type { CatalogIndex, TableSummary } from "../relationships/catalog-index.js";
 import { fuseRelationships } from "../relationships/fuse.js";
 import { inferFromNames } from "../relationships/infer-from-names.js";
-import { joinEdges, type JoinEvidence } from "../relationships/query-log.js";
+import { joinEdges, type JoinEvidence, viewJoinPaths } from "../relationships/query-log.js";
 import type { EnrichResult } from "./enrich-batch.js";
 import type { ResultStage } from "./pipeline.js";
 
@@ -50,6 +50,7 @@ export function relationshipStage(index: CatalogIndex, evidence: JoinEvidence | 
         declared: isView ? [] : declaredEdges(summary, row.relationship_metadata, index),
         inferred: inferFromNames(summary, index),
         joined: isView ? { foreignKeys: [], joinPaths: joined.joinPaths } : joined,
+        viewPaths: isView ? viewJoinPaths(summary, summary.viewJoins ?? [], index) : [],
       });
       if (fused) relationships++;
       return { ...row, relationship_metadata: fused ? JSON.stringify(fused) : "{}" };

@@ -416,3 +416,41 @@ export function joinEdges(table: TableSummary, evidence: JoinEvidence, index: Ca
   }
   return { foreignKeys, joinPaths };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// views
+
+/**
+ * A view's join paths: the joins of its own query, each once, between tables (or views) found in the view's
+ * own database and schema first (the catalog may hold the same names elsewhere), else named once in the
+ * catalog; written from the referencing column to the key when one side is a key.
+ */
+export function viewJoinPaths(view: TableSummary, equalities: readonly string[], index: CatalogIndex): string[] {
+  if (equalities.length === 0) return [];
+  const scope = index.scopeOf(view.databaseName, view.schemaName);
+  const side = (encoded: string): { table: TableRef; slot: ColumnSlot } | undefined => {
+    const ref = decodeRef(encoded);
+    for (const level of ref.levels) {
+      for (const item of level) {
+        const named = index.tablesNamed(item.table, 8);
+        const t = named.find((c) => index.tableScope(c) === scope) ?? (named.length === 1 ? named[0] : -1);
+        const slot = t >= 0 ? index.findColumn(t, ref.column) : -1;
+        if (slot >= 0) return { table: t, slot };
+      }
+    }
+    return undefined;
+  };
+  const name = (t: TableRef, slot: ColumnSlot): string => `${index.displayName(t, view.databaseName, view.schemaName)}.${index.columnNameAt(slot)}`;
+  const paths = new Set<string>();
+  for (const encoded of equalities) {
+    const [ra, rb] = decodeEquality(encoded);
+    const a = side(ra);
+    const b = side(rb);
+    if (a === undefined || b === undefined || (a.table === b.table && a.slot === b.slot)) continue;
+    // toward the key: the side holding a single-column key is the target
+    const flip = index.isSingleKey(a.slot) && !index.isSingleKey(b.slot);
+    const [from, to] = flip ? [b, a] : [a, b];
+    paths.add(`${name(from.table, from.slot)} -> ${name(to.table, to.slot)}`);
+  }
+  return [...paths];
+}

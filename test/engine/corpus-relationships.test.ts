@@ -110,6 +110,8 @@ interface Edge {
 interface Migrated {
   /** database -> table (lower-case) -> its foreign keys. */
   readonly edges: Map<string, Map<string, Edge[]>>;
+  /** database -> view (lower-case) -> its join paths. */
+  readonly viewPaths: Map<string, Map<string, string[]>>;
   readonly stdout: string;
 }
 
@@ -119,13 +121,18 @@ async function migrated(dir: string, rows: readonly SourceTable[]): Promise<Migr
   const run = await runCli(["migrate", "--db-path", store, "--skip-backup", "--workers", "2"], { timeoutMs: 300_000 });
   assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
   const edges = new Map<string, Map<string, Edge[]>>();
+  const viewPaths = new Map<string, Map<string, string[]>>();
   for (const row of await readRows(store)) {
-    const rel = JSON.parse(String(row.relationship_metadata)) as { foreign_keys?: Edge[] };
+    const rel = JSON.parse(String(row.relationship_metadata)) as { foreign_keys?: Edge[]; join_paths?: string[] };
     const db = String(row.database_name);
     if (!edges.has(db)) edges.set(db, new Map());
     edges.get(db)!.set(String(row.table_name).toLowerCase(), rel.foreign_keys ?? []);
+    if (row.table_type === "view") {
+      if (!viewPaths.has(db)) viewPaths.set(db, new Map());
+      viewPaths.get(db)!.set(String(row.table_name).toLowerCase(), rel.join_paths ?? []);
+    }
   }
-  return { edges, stdout: run.stdout };
+  return { edges, viewPaths, stdout: run.stdout };
 }
 
 const edgeKey = (table: string, e: Edge): string => `${table}.${e.from_column.toLowerCase()} -> ${bareName(e.to_table)}.${e.to_column.toLowerCase()}`;
@@ -277,6 +284,26 @@ describe("relationships of the whole corpus, one v0 row per CREATE statement, th
         }
       }
     }
+  });
+
+  it("a view's join paths are its own query's joins between tables (or views) of its database, toward the key the files declare", () => {
+    let views = 0;
+    let withPaths = 0;
+    for (const db of databases) {
+      const relations = new Set(db.creates.map((c) => c.name.toLowerCase()));
+      const keys = new Set([...db.alter, ...db.inline].map((k) => k.split(" -> ")[1]));
+      for (const [view, paths] of asStored.viewPaths.get(db.name) ?? []) {
+        views++;
+        if (paths.length > 0) withPaths++;
+        for (const p of paths) {
+          const [from, to] = p.toLowerCase().split(" -> ");
+          assert.ok(relations.has(from.split(".")[0]) && relations.has(to.split(".")[0]), `${db.name}.${view}: ${p} joins two tables (or views) of the database`);
+          if (keys.has(from)) assert.ok(keys.has(to), `${db.name}.${view}: ${p} points from a declared key to a non-key`);
+        }
+      }
+    }
+    console.log(`views with join paths from their own query: ${withPaths}/${views}`);
+    assert.ok(withPaths >= views / 2, "most views join tables");
   });
 
   it("with every foreign-key clause cut out of every definition: name inference alone, printed", () => {

@@ -11,6 +11,7 @@ import type { Dialect, SourceTable } from "../../src/model.js";
 import { CatalogIndex, summarize, type TableSummary } from "../../src/relationships/catalog-index.js";
 import { impliedKeyOf } from "../../src/relationships/implied-key.js";
 import { inferFromNames } from "../../src/relationships/infer-from-names.js";
+import { viewJoinPaths } from "../../src/relationships/query-log.js";
 
 function summaryOf(definition: string, dialect: Dialect, db = "db"): TableSummary {
   const structure = parseDdl(definition, dialect);
@@ -131,6 +132,24 @@ describe("precision rules", () => {
     const view = "CREATE VIEW customer_list AS SELECT c.customer_id, c.name, a.city_id FROM customer c JOIN address a ON a.address_id = c.address_id";
     assert.deepEqual(edges([customer, "CREATE TABLE city (city_id serial)", view], "postgresql"), []);
     assert.deepEqual(edges(["CREATE VIEW customer AS SELECT 1 AS customer_id", "CREATE TABLE orders (order_id serial, customer_id int)"], "postgresql"), []);
+  });
+});
+
+describe("views: join paths from their own query, never foreign keys", () => {
+  it("pg_dump's nested join groups, same-named tables of other databases ignored, written toward the key", () => {
+    const view = "CREATE VIEW customer_list AS\n    SELECT cu.customer_id AS id, a.phone, city.city FROM ((customer cu JOIN address a ON ((cu.address_id = a.address_id))) JOIN city ON ((a.city_id = city.city_id)));";
+    const here = [
+      view,
+      "CREATE TABLE customer (customer_id serial, address_id integer)",
+      "CREATE TABLE address (address_id serial, city_id integer, phone text)",
+      "CREATE TABLE city (city_id serial, city text)",
+    ].map((d) => summaryOf(d, "postgresql"));
+    const elsewhere = ["CREATE TABLE address (address_id serial, city_id integer)", "CREATE TABLE city (city_id serial)"].map((d) => summaryOf(d, "postgresql", "other"));
+    const index = new CatalogIndex();
+    for (const s of [...here, ...elsewhere]) index.add(s);
+    assert.equal(here[0].tableType, "view");
+    assert.deepEqual(inferFromNames(here[0], index), []);
+    assert.deepEqual(viewJoinPaths(here[0], here[0].viewJoins ?? [], index), ["customer.address_id -> address.address_id", "address.city_id -> city.city_id"]);
   });
 });
 
