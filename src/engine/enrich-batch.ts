@@ -32,6 +32,8 @@ export interface EnrichTask {
   readonly marker?: StepMarker;
   /** Tables (source identifier -> reason) whose DDL is not read: set aside after they crashed or overran a worker. */
   readonly unread?: Readonly<Record<string, string>>;
+  /** Source identifiers of the rows other tables of the catalog point at (the catalog pass's answer). */
+  readonly referenced?: readonly string[];
 }
 
 export interface TableFailure {
@@ -96,6 +98,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     parsers: {},
     relationships: 0,
   };
+  const referenced = new Set(task.referenced ?? []);
   for (const [i, source] of task.rows.entries()) {
     markStep(task.marker, i);
     const unread = task.unread?.[source.identifier];
@@ -109,6 +112,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
       tagDictionary: tagDictionary(task.tagTermsYaml),
       textBudget,
       unread,
+      isReferenced: referenced.has(source.identifier),
     });
     const error = structure.parseError;
     bump(result.parsers, structure.source);

@@ -19,7 +19,8 @@ import { mineQueryLog, PENDING_FILTER, recordBeforeFirstWrite, v1Metadata, writt
 import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
-import { relationshipStage } from "./relationship-stage.js";
+import { InferredCatalog } from "../relationships/inferred-catalog.js";
+import { referencedRows, relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { TableGuard } from "./table-guard.js";
 
@@ -144,6 +145,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     }
   }
   const stages: ResultStage[] = [];
+  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
   if (options.extractRelationships) {
     // the live catalog is the whole catalog: index every listed table, not only those re-imported
     const index = new CatalogIndex();
@@ -151,7 +153,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     const logPath = options.queryLog;
     const mined = logPath !== undefined ? await mineQueryLog(logPath, options.live.dialect, progress) : undefined;
     if (logPath !== undefined && mined) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
-    stages.push(relationshipStage(index, mined?.evidence));
+    const inferred = InferredCatalog.build(index);
+    stages.push(relationshipStage(index, inferred, mined?.evidence));
+    referencedOf = referencedRows(index, inferred);
   }
   const pool = createEnrichPool(options.workers);
   const vectors = vectorSourceFor(embedding, pool, dim);
@@ -174,6 +178,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         stages,
         tagTermsYaml: options.tagTermsYaml,
         guard,
+        referencedOf,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

@@ -26,6 +26,7 @@ import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import { JoinEvidence, readQueryLog, type UnparsedQuery } from "../relationships/query-log.js";
+import { InferredCatalog } from "../relationships/inferred-catalog.js";
 import { indexCatalog } from "./catalog-pass.js";
 import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
@@ -33,7 +34,7 @@ import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-r
 import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
-import { relationshipStage } from "./relationship-stage.js";
+import { referencedRows, relationshipStage } from "./relationship-stage.js";
 import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -319,6 +320,7 @@ async function enrichRows(
   const stages: ResultStage[] = [identifierChangeStage(identifiers, options.progress)];
   const llm = options.llm ? noLlmRecovery() : undefined;
   let queryLog: QueryLogCounts | undefined;
+  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
   try {
     if (options.llm && llm) stages.push(
         llmRecoveryStage(
@@ -335,7 +337,9 @@ async function enrichRows(
         queryLog = mined.counts;
         if (!options.dryRun) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
       }
-      stages.push(relationshipStage(index, mined?.evidence));
+      const inferred = InferredCatalog.build(index);
+      stages.push(relationshipStage(index, inferred, mined?.evidence));
+      referencedOf = referencedRows(index, inferred);
     }
     options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
     const counts = await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
@@ -353,6 +357,7 @@ async function enrichRows(
       stages,
       tagTermsYaml: options.tagTermsYaml,
       guard,
+      referencedOf,
     });
     return { counts, llm, queryLog, identifiers };
   } finally {

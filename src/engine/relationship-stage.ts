@@ -4,10 +4,10 @@
  * from a query log. This is the one step that turns them into `relationship_metadata`.
  */
 import { declaredRelationships } from "../enrich/relationships.js";
-import type { RelationshipEdge } from "../model.js";
+import type { RelationshipEdge, SourceTable } from "../model.js";
 import type { CatalogIndex, TableSummary } from "../relationships/catalog-index.js";
 import { fuseRelationships } from "../relationships/fuse.js";
-import { inferFromNames } from "../relationships/infer-from-names.js";
+import type { InferredCatalog } from "../relationships/inferred-catalog.js";
 import { joinEdges, type JoinEvidence, viewJoinPaths } from "../relationships/query-log.js";
 import type { EnrichResult } from "./enrich-batch.js";
 import type { ResultStage } from "./pipeline.js";
@@ -38,7 +38,15 @@ function declaredEdges(summary: TableSummary, relationshipMetadata: string, inde
   return declared?.foreign_keys ?? [];
 }
 
-export function relationshipStage(index: CatalogIndex, evidence: JoinEvidence | undefined): ResultStage {
+/**
+ * The rows of a batch that other tables point at, by declared or name-inferred foreign keys, as the whole
+ * catalog says: the `isReferenced` answer for their tags.
+ */
+export function referencedRows(index: CatalogIndex, inferred: InferredCatalog): (rows: readonly SourceTable[]) => string[] {
+  return (rows) => rows.filter((r) => inferred.referenced(index.locate(r.databaseName, r.schemaName, r.tableName))).map((r) => r.identifier);
+}
+
+export function relationshipStage(index: CatalogIndex, inferred: InferredCatalog, evidence: JoinEvidence | undefined): ResultStage {
   return (result: EnrichResult): EnrichResult => {
     let relationships = 0;
     const rows = result.rows.map((row, i) => {
@@ -48,7 +56,7 @@ export function relationshipStage(index: CatalogIndex, evidence: JoinEvidence | 
       const isView = (summary.tableType ?? "table") !== "table";
       const fused = fuseRelationships(summary, {
         declared: isView ? [] : declaredEdges(summary, row.relationship_metadata, index),
-        inferred: inferFromNames(summary, index),
+        inferred: inferred.edgesFor(summary),
         joined: isView ? { foreignKeys: [], joinPaths: joined.joinPaths } : joined,
         viewPaths: isView ? viewJoinPaths(summary, summary.viewJoins ?? [], index) : [],
       });

@@ -32,6 +32,8 @@ export interface EnrichOptions {
   readonly textBudget?: TextBudget;
   /** Do not read the DDL (it crashed or overran a worker): the row comes from the names, and this is the parse error. */
   readonly unread?: string;
+  /** Other tables of the catalog point at this one (the catalog's answer, relationship-stage.ts): tags it a dimension. */
+  readonly isReferenced?: boolean;
 }
 
 export interface EnrichedTable {
@@ -157,7 +159,7 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
   const tableType = source.tableType === "table" && structure.tableType !== "table" ? structure.tableType : source.tableType;
 
   const enums = columnEnums(structure.columns);
-  const tags = inferBusinessTags(structure, options.tagDictionary);
+  const tags = inferBusinessTags(structure, options.tagDictionary, { isReferenced: options.isReferenced === true });
   const catalogKeys = options.catalog !== undefined && options.catalog.foreignKeys.length > 0;
   const relationships = options.extractRelationships
     ? declaredRelationships(structure, { source: catalogKeys ? "catalog" : "ddl" })

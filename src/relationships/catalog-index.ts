@@ -170,6 +170,8 @@ export class CatalogIndex {
   private pendingKeys: { readonly scope: number; readonly keys: readonly TableKeys[] }[] = [];
   /** Foreign keys other rows declare for a table (ALTER statements kept in another table's definition). */
   private readonly declaredElsewhere = new Map<TableRef, ForeignKey[]>();
+  /** The tables declared foreign keys name, as written, with the scope of the table that declares them. */
+  private readonly declaredTargetNames: { readonly scope: number; readonly name: string }[] = [];
   /** Bumped by every add: lets caches built on the index (JoinEvidence's resolution) notice changes. */
   generation = 0;
 
@@ -187,6 +189,7 @@ export class CatalogIndex {
     this.ensureTables(this.count);
     const scope = this.scopeId(t.databaseName, t.schemaName, true);
     if (t.keysOfOthers !== undefined && t.keysOfOthers.length > 0) this.pendingKeys.push({ scope, keys: t.keysOfOthers });
+    for (const fk of t.foreignKeys ?? []) this.declaredTargetNames.push({ scope, name: fk.toTable });
     this.names.push(t.tableName);
     this.dbOf[ref] = this.intern(t.databaseName);
     this.schemaOf[ref] = this.intern(t.schemaName);
@@ -280,6 +283,60 @@ export class CatalogIndex {
     const start = this.columnStart[t];
     for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
     return -1;
+  }
+
+  /** The tables declared foreign keys point at (in a row's own DDL, or declared for it elsewhere), each once. */
+  declaredTargets(): TableRef[] {
+    this.settle();
+    const out = new Set<TableRef>();
+    for (const { scope, name } of this.declaredTargetNames) {
+      const t = this.parentNamed(name, scope);
+      if (t >= 0) out.add(t);
+    }
+    for (const [t, fks] of this.declaredElsewhere) {
+      for (const fk of fks) {
+        const target = this.parentNamed(fk.toTable, this.scopeOfTable[t]);
+        if (target >= 0) out.add(target);
+      }
+    }
+    return [...out];
+  }
+
+  /**
+   * Table t as inference reads a summary, rebuilt from the index (names, columns, keys, parent; types come
+   * from the index itself): lets a caller infer for every table without keeping the summaries.
+   */
+  summaryAt(t: TableRef): TableSummary {
+    this.settle();
+    const start = this.columnStart[t];
+    const end = start + this.columnCount[t];
+    const columns: string[] = [];
+    const keyParts: string[] = [];
+    const uniqueKeys: string[][] = [];
+    let sole: string | undefined;
+    let implied: string | undefined;
+    for (let s = start; s < end; s++) {
+      const name = this.columnNameAt(s);
+      columns.push(name);
+      const f = this.columnFlags[s];
+      if (f & KEY.soleKey) sole = name;
+      if (f & KEY.keyPart) keyParts.push(name);
+      if (f & KEY.soleUnique) uniqueKeys.push([name]);
+      if (f & KEY.implied) implied = name;
+    }
+    const parent = this.parentOf[t] >= 0 ? this.strings[this.parentOf[t]] : undefined;
+    return {
+      identifier: "",
+      databaseName: this.databaseName(t),
+      schemaName: this.schemaName(t),
+      tableName: this.names[t],
+      columns,
+      primaryKey: sole !== undefined ? [sole] : keyParts,
+      uniqueKeys,
+      ...(implied !== undefined ? { impliedKey: implied, impliedKeyConfidence: this.keyPercent[t] / 100 } : {}),
+      ...(parent !== undefined ? { inherits: parent } : {}),
+      ...(this.targetable[t] === 1 ? {} : { temporary: true }),
+    };
   }
 
   /** Foreign keys of t that other rows' definitions declare (a dump's ALTER statements kept elsewhere). */

@@ -50,6 +50,8 @@ interface Candidate {
 interface Subject {
   readonly summary: TableSummary;
   readonly scope: number;
+  /** The table itself in the index, or -1. */
+  readonly self: TableRef;
   /** Tables that are this one (itself and its inheritance parent): never targets, except for hierarchies. */
   readonly selves: ReadonlySet<TableRef>;
   readonly columns: readonly string[];
@@ -69,7 +71,12 @@ function subjectOf(table: TableSummary, index: CatalogIndex): Subject {
   if (self >= 0) selves.add(self);
   const columns = [...table.columns];
   const types = new Map<string, TypeClass>();
-  table.columns.forEach((c, i) => types.set(c.toLowerCase(), typeClass(table.columnTypes?.[i] ?? "")));
+  // the summary's types as written, else (a summary rebuilt from the index) the index's
+  table.columns.forEach((c, i) => {
+    const written = typeClass(table.columnTypes?.[i] ?? "");
+    const slot = written === TYPE_CLASS.unknown && self >= 0 ? index.findColumn(self, c) : -1;
+    types.set(c.toLowerCase(), slot >= 0 ? index.typeClassAt(slot) : written);
+  });
   const ownKeys = new Set<string>();
   let hierarchyTarget: string | undefined;
   if (table.primaryKey.length === 1) hierarchyTarget = table.primaryKey[0];
@@ -103,7 +110,7 @@ function subjectOf(table: TableSummary, index: CatalogIndex): Subject {
       hierarchyTarget ??= index.columnNameAt(key);
     }
   }
-  return { summary: table, scope, selves, columns, ownKeys, hierarchyTarget, entity: tableEntity(table.tableName), types };
+  return { summary: table, scope, self, selves, columns, ownKeys, hierarchyTarget, entity: tableEntity(table.tableName), types };
 }
 
 /** The key of `target` a column points at: a key column of the same name, else the target's sole key. */
@@ -239,10 +246,15 @@ function round(x: number): number {
 
 /** The name-inferred foreign keys of one table (source `name_inference`), in column order. */
 export function inferFromNames(table: TableSummary, index: CatalogIndex): RelationshipEdge[] {
+  return inferTargets(table, index).map((t) => t.edge);
+}
+
+/** The name-inferred edges of one table, each with the table it points at (the self-edges of hierarchies too). */
+export function inferTargets(table: TableSummary, index: CatalogIndex): { readonly edge: RelationshipEdge; readonly target: TableRef }[] {
   // a view's columns are a query's output: it gets join paths, never foreign keys
   if ((table.tableType ?? "table") !== "table") return [];
   const subject = subjectOf(table, index);
-  const edges: RelationshipEdge[] = [];
+  const edges: { edge: RelationshipEdge; target: TableRef }[] = [];
   const seen = new Set<string>();
   for (const column of subject.columns) {
     const lower = column.toLowerCase();
@@ -253,7 +265,7 @@ export function inferFromNames(table: TableSummary, index: CatalogIndex): Relati
       const target = subject.hierarchyTarget;
       const typed = (c: string): TypeClass => subject.types.get(c.toLowerCase()) ?? TYPE_CLASS.unknown;
       if (target !== undefined && target.toLowerCase() !== lower && typesMatch(typed(column), typed(target))) {
-        edges.push({ from_column: column, to_table: table.tableName, to_column: target, source: NAME_INFERENCE, confidence: 0.8 });
+        edges.push({ edge: { from_column: column, to_table: table.tableName, to_column: target, source: NAME_INFERENCE, confidence: 0.8 }, target: subject.self });
       }
       continue;
     }
@@ -273,11 +285,14 @@ export function inferFromNames(table: TableSummary, index: CatalogIndex): Relati
     const best = pick(candidates, index, subject, scope);
     if (best === undefined) continue;
     edges.push({
-      from_column: column,
-      to_table: index.displayName(best.c.table, table.databaseName, table.schemaName),
-      to_column: index.columnNameAt(best.c.slot),
-      source: NAME_INFERENCE,
-      confidence: round(best.confidence),
+      edge: {
+        from_column: column,
+        to_table: index.displayName(best.c.table, table.databaseName, table.schemaName),
+        to_column: index.columnNameAt(best.c.slot),
+        source: NAME_INFERENCE,
+        confidence: round(best.confidence),
+      },
+      target: best.c.table,
     });
   }
   return edges;

@@ -112,6 +112,8 @@ interface Migrated {
   readonly edges: Map<string, Map<string, Edge[]>>;
   /** database -> view (lower-case) -> its join paths. */
   readonly viewPaths: Map<string, Map<string, string[]>>;
+  /** `database.table` (lower-case) -> its business tags. */
+  readonly tags: Map<string, string[]>;
   readonly stdout: string;
 }
 
@@ -122,7 +124,9 @@ async function migrated(dir: string, rows: readonly SourceTable[]): Promise<Migr
   assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
   const edges = new Map<string, Map<string, Edge[]>>();
   const viewPaths = new Map<string, Map<string, string[]>>();
+  const tags = new Map<string, string[]>();
   for (const row of await readRows(store)) {
+    tags.set(`${String(row.database_name)}.${String(row.table_name)}`.toLowerCase(), (row.business_tags as string[] | null) ?? []);
     const rel = JSON.parse(String(row.relationship_metadata)) as { foreign_keys?: Edge[]; join_paths?: string[] };
     const db = String(row.database_name);
     if (!edges.has(db)) edges.set(db, new Map());
@@ -132,7 +136,7 @@ async function migrated(dir: string, rows: readonly SourceTable[]): Promise<Migr
       viewPaths.get(db)!.set(String(row.table_name).toLowerCase(), rel.join_paths ?? []);
     }
   }
-  return { edges, viewPaths, stdout: run.stdout };
+  return { edges, viewPaths, tags, stdout: run.stdout };
 }
 
 const edgeKey = (table: string, e: Edge): string => `${table}.${e.from_column.toLowerCase()} -> ${bareName(e.to_table)}.${e.to_column.toLowerCase()}`;
@@ -304,6 +308,12 @@ describe("relationships of the whole corpus, one v0 row per CREATE statement, th
     }
     console.log(`views with join paths from their own query: ${withPaths}/${views}`);
     assert.ok(withPaths >= views / 2, "most views join tables");
+  });
+
+  it("tags hear the catalog: a table only other tables point at (pg_dump's inventory, keys in no row) is a dimension", () => {
+    // inventory (inventory_id, film_id, store_id, last_update) has no descriptive column: only the references to it make it a dimension
+    assert.ok(asStored.tags.get("sakila_postgres.inventory")?.includes("dimension_table"), JSON.stringify(asStored.tags.get("sakila_postgres.inventory")));
+    assert.ok(asStored.tags.get("sakila_mysql.inventory")?.includes("dimension_table"), "declared: the same answer");
   });
 
   it("with every foreign-key clause cut out of every definition: name inference alone, printed", () => {
