@@ -90,7 +90,7 @@ function hiddenRowId(structure: TableStructure): boolean {
 }
 
 /** Whether other tables may point at this one: base tables only, never a view or a temporary table. */
-export function isTarget(t: TableSummary): boolean {
+function isTarget(t: TableSummary): boolean {
   return (t.tableType ?? "table") === "table" && t.temporary !== true;
 }
 

@@ -125,12 +125,12 @@ export function abbreviates(abbreviation: string, entity: string): boolean {
 const UNDERSCORE = 95;
 
 /** `cust` abbreviates the word `customer`, `addr` the word `address`: a longer word that starts with it. */
-export function abbreviatesWord(abbreviation: string, word: string): boolean {
+function abbreviatesWord(abbreviation: string, word: string): boolean {
   return abbreviation.length >= 3 && word.length > abbreviation.length && word.startsWith(abbreviation);
 }
 
 /** `dept` contracts the word `department`, `acct` the word `account` (see `contracts`). */
-export function contractsWord(contraction: string, word: string): boolean {
+function contractsWord(contraction: string, word: string): boolean {
   if (contraction.length < 3 || word.length <= contraction.length || !word.startsWith(contraction.slice(0, 2))) return false;
   return inOrder(contraction.slice(2), word.slice(2));
 }

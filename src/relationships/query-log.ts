@@ -153,7 +153,7 @@ export interface ResolvedJoins {
 }
 
 /** How many unparsed queries are kept, with the parser's reason, for `report --details`. */
-export const UNPARSED_KEPT = 100;
+const UNPARSED_KEPT = 100;
 
 /** A query the parser could not read, cut to its first 300 characters, and why. */
 export interface UnparsedQuery {
