@@ -9,6 +9,7 @@ import type { TextBudget } from "../enrich/search-text.js";
 import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { viewJoins } from "../relationships/view-joins.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 
 /**
@@ -122,7 +123,10 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     else result.parsedOk.push(row.identifier);
     rows.push(row);
     result.sourceIdentifiers.push(source.identifier);
-    result.summaries.push(summarize(source, structure));
+    const summary = summarize(source, structure);
+    // a view's joins, for its join paths in the relationship stage (the catalog pass has no use for them)
+    const joins = task.extractRelationships && summary.tableType !== undefined && unread === undefined ? viewJoins(source.definition, dialect) : [];
+    result.summaries.push(joins.length > 0 ? { ...summary, viewJoins: joins } : summary);
   }
   return result;
 }

@@ -11,7 +11,6 @@ import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } fr
 import { ChainMap } from "./chain-map.js";
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
-import { viewJoins } from "./view-joins.js";
 import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
 
 /** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
@@ -41,7 +40,7 @@ export interface TableSummary {
   readonly foreignKeys?: readonly ForeignKey[];
   /** Keys its definition adds to other tables (ALTER statements of a dump kept in this row): applied to those tables. */
   readonly keysOfOthers?: readonly TableKeys[];
-  /** A view's own query: the column equalities it joins on (query-log.ts `viewJoins`), resolved into its join paths. */
+  /** A view's own query: the column equalities it joins on (view-joins.ts), read by the enrichment workers only. */
   readonly viewJoins?: readonly string[];
 }
 
@@ -59,7 +58,6 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
   const primaryKey = hiddenRowId(structure) ? [] : structure.primaryKey;
   const implied = impliedKeyOf({ ...structure, tableName, tableType, primaryKey });
   const parent = structure.parents?.[0];
-  const joins = tableType !== "table" && source.definition !== "" ? viewJoins(source.definition, structure.dialect) : [];
   return {
     identifier: source.identifier,
     databaseName: source.databaseName !== "" ? source.databaseName : structure.databaseName,
@@ -75,7 +73,6 @@ export function summarize(source: SourceTable, structure: TableStructure): Table
     ...(structure.columns.some((c) => c.type !== "") ? { columnTypes: structure.columns.map((c) => c.type) } : {}),
     ...(structure.foreignKeys.length > 0 ? { foreignKeys: structure.foreignKeys } : {}),
     ...(structure.keysOfOthers !== undefined ? { keysOfOthers: structure.keysOfOthers } : {}),
-    ...(joins.length > 0 ? { viewJoins: joins } : {}),
   };
 }
 
