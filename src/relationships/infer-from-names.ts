@@ -29,7 +29,7 @@
 import type { RelationshipEdge } from "../model.js";
 import { KEY, type CatalogIndex, type ColumnSlot, type TableRef, type TableSummary } from "./catalog-index.js";
 import { TYPE_CLASS, typeClass, typesMatch, type TypeClass } from "./column-types.js";
-import { columnShape, entityReadings, hierarchyOf, isGenericColumn, isPersonRole, PERSON_ENTITIES, prefixedStem, tableEntity, type ColumnShape } from "./naming.js";
+import { columnShape, entityReadings, hierarchyOf, isGenericColumn, isPersonRole, isRoleWord, PERSON_ENTITIES, prefixedStem, tableEntity, type ColumnShape } from "./naming.js";
 
 export const NAME_INFERENCE = "name_inference";
 /** Two targets closer than this are ambiguous: the column gets no edge. */
@@ -160,8 +160,8 @@ function collect(subject: Subject, index: CatalogIndex, column: string, scope: n
         const compound = index.tablesByWords(reading.entity.split("_"), scope, LIMIT);
         if (compound.length <= LIMIT) for (const t of compound) add(t, targetKey(index, t, column), reading.dropped > 0 ? 0.55 : 0.6);
       }
-      // abbreviations only when no table has the name itself
-      if (candidates.size === before && !shape.glued && reading.singleWord && reading.entity.length >= 3) {
+      // abbreviations only when no table has the name itself, and never of a role (support_rep is no report)
+      if (candidates.size === before && !shape.glued && reading.singleWord && reading.entity.length >= 3 && !isRoleWord(reading.entity)) {
         const penalty = reading.dropped > 0 ? 0.05 : 0;
         const abbreviated = index.tablesByAbbreviation(reading.entity, scope, LIMIT);
         if (abbreviated.length <= LIMIT) for (const t of abbreviated) add(t, targetKey(index, t, column), (isCompound(index, t) ? 0.5 : 0.65) - penalty);

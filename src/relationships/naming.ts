@@ -196,6 +196,11 @@ const PERSON_ROLE_WORDS = new Set([
   "assignee", "reviewer", "reporter", "requester", "requestor", "operator", "editor", "handler", "recruiter",
   "modifier", "updater", "submitter", "auditor", "checker", "verifier", "sponsor",
 ]);
+/** `rep`, `owner`, `assignee`: a word that names a person by role (`rep` abbreviates no table: report is no person). */
+export function isRoleWord(word: string): boolean {
+  return PERSON_ROLE_WORDS.has(word);
+}
+
 /** `created_by`, `updated_by_id`, `approvedBy`: the person who did it. */
 const DONE_BY = /^[a-z]+(?:ed|en)$/;
 

@@ -162,6 +162,8 @@ describe("role names and abbreviated compound names", () => {
     assert.deepEqual(edges([employee, "CREATE TABLE customer (customer_id int NOT NULL, support_rep_id int)"], "mysql"), ["customer.support_rep_id -> employee.employee_id"]);
     assert.deepEqual(edges([employee, "CREATE TABLE ticket (ticket_id int NOT NULL, created_by int, owner_id int)"], "mysql"), ["ticket.created_by -> employee.employee_id", "ticket.owner_id -> employee.employee_id"]);
     assert.deepEqual(edges([employee, "CREATE TABLE ticket (ticket_id int NOT NULL, created_by varchar(64))"], "mysql"), [], "a user name is not an employee id");
+    const report = "CREATE TABLE report (report_id int NOT NULL, title text)";
+    assert.deepEqual(edges([employee, report, "CREATE TABLE customer (customer_id int NOT NULL, support_rep_id int)"], "mysql"), ["customer.support_rep_id -> employee.employee_id"], "rep abbreviates no table");
   });
 
   it("with two person tables the role is ambiguous: left out", () => {
