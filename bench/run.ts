@@ -6,6 +6,8 @@
  *   BENCH_EMBED_TABLES=3000                (texts for the MiniLM-sized model's embedding figures)
  *   BENCH_ONLY=embed                       (only the embedding figures)
  *   BENCH_ONLY=live                        (only the live PostgreSQL bootstrap; BENCH_LIVE_TABLES=2000)
+ *   BENCH_ONLY=relationships               (only the catalog pass + inference figures, per 100,000 tables;
+ *   BENCH_REL_TABLES=100000                 tables of each of its two catalogs)
  *
  * Results go to stdout and to bench/results/latest.json (with the machine noted).
  */
@@ -25,6 +27,7 @@ import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
 import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
 import { liveBench } from "./live-bench.js";
+import { printRelationships, relationshipsBench, relationshipsJson } from "./relationships-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -32,6 +35,7 @@ const CLI = path.join(ROOT, "dist/src/cli/datus-schema.js");
 const TABLES = Number(process.env.BENCH_TABLES ?? 200_000);
 const EMBED_TABLES = Number(process.env.BENCH_EMBED_TABLES ?? 3_000);
 const ONLY = process.env.BENCH_ONLY;
+const REL_TABLES = Number(process.env.BENCH_REL_TABLES ?? 100_000);
 const DIM = 384;
 const round = (x: number): number => Math.round(x * 10) / 10;
 
@@ -192,6 +196,15 @@ async function main(): Promise<void> {
     if (ONLY === undefined) results = await migrationBench(scratch);
     else if (fs.existsSync(latest)) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
 
+    if (ONLY === undefined || ONLY === "relationships") {
+      const relationships = relationshipsBench(REL_TABLES);
+      for (const f of relationships) printRelationships(f);
+      results = { ...results, relationships: { date: new Date().toISOString(), machine: machine(), figures: relationships.map(relationshipsJson) } };
+    }
+    if (ONLY === "relationships") {
+      fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+      return;
+    }
     if (ONLY === undefined || ONLY === "live") {
       const tables = Number(process.env.BENCH_LIVE_TABLES ?? 2_000);
       const runs = await liveBench(CLI, scratch, tables);

@@ -83,6 +83,30 @@ export interface TableStructure {
   readonly parseError?: string;
   /** The dialect the text was read as (after sniffing, when sniffing was needed). */
   readonly dialect: Dialect;
+  /** `CREATE TEMPORARY TABLE` (also TEMP, GLOBAL/LOCAL TEMPORARY, VOLATILE): never a relationship target. Absent when false. */
+  readonly temporary?: true;
+  /** The tables it takes its columns from, as written (PostgreSQL `INHERITS (p)`, `PARTITION OF p`). Absent when none. */
+  readonly parents?: readonly string[];
+  /** StarRocks/Doris `DUPLICATE KEY (...)` / `AGGREGATE KEY (...)`: the sort key, which is no primary key. Absent when none. */
+  readonly sortKey?: readonly string[];
+  /**
+   * Columns the database numbers itself: AUTO_INCREMENT, IDENTITY, GENERATED ... AS IDENTITY, a serial type,
+   * `DEFAULT nextval(...)`, `unique_rowid()`, or a sequence OWNED BY it. Absent when none.
+   */
+  readonly identityColumns?: readonly string[];
+  /**
+   * Keys this text adds to other tables (a dump's `ALTER TABLE other ADD CONSTRAINT ...` kept in this table's
+   * definition): for the catalog to apply to those tables. Absent when none.
+   */
+  readonly keysOfOthers?: readonly TableKeys[];
+}
+
+/** Keys a statement adds to a table, named as written (possibly qualified). */
+export interface TableKeys {
+  readonly table: string;
+  readonly primaryKey: readonly string[];
+  readonly uniqueKeys: readonly (readonly string[])[];
+  readonly foreignKeys: readonly ForeignKey[];
 }
 
 export interface EnumValue {

@@ -52,7 +52,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         left_pending: c?.leftPending ?? 0,
         indexes: o.indexesBuilt ?? [],
         llm: o.llm ?? null,
-        query_log: o.queryLog ? { queries: o.queryLog.queries, failed: o.queryLog.failed, skipped: o.queryLog.skipped, skipped_at: o.queryLog.skippedAt } : null,
+        query_log: o.queryLog ? { queries: o.queryLog.queries, failed: o.queryLog.failed, skipped: o.queryLog.skipped, skipped_at: o.queryLog.skippedAt, ...(o.queryLog.warnings.length > 0 ? { warnings: o.queryLog.warnings } : {}) } : null,
         identifiers_changed: o.identifiers ?? null,
         backup: o.backupPath ?? null,
         pre_migration_version: o.preMigrationVersion ?? null,
@@ -113,7 +113,10 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
     for (const [reason, n] of topReasons(o.llm.failures, 3)) out(`  no answer for ${n}: ${printable(reason)}`);
     if (o.llm.rejected) out(`  answers rejected for ${o.llm.rejected} (not the asked JSON, or naming what the DDL does not hold; \`report --details\` says why per table)`);
   }
-  if (o.queryLog) out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed${o.queryLog.skipped ? `; ${printable(skippedLines({ count: o.queryLog.skipped, at: o.queryLog.skippedAt }))}` : ""})`);
+  if (o.queryLog) {
+    out(`Query log: ${o.queryLog.queries} queries mined for JOINs (${o.queryLog.failed} not parsed${o.queryLog.skipped ? `; ${printable(skippedLines({ count: o.queryLog.skipped, at: o.queryLog.skippedAt }))}` : ""})`);
+    for (const w of o.queryLog.warnings) out(`  warning: ${printable(w)}`);
+  }
   if (o.status !== "dry-run") {
     out(`Backup: ${o.backupPath ?? "none (--skip-backup, or taken by an earlier run)"}`);
     if (o.preMigrationVersion !== undefined) out(`Undo with: datus-schema rollback --db-path ${o.storePath}   (returns to table version ${o.preMigrationVersion})`);
@@ -159,7 +162,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
 }
 
 export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
-  const { figures, parseFailures, vectors, embeddingFailures, unfinished } = await reportStore(storePath, topTags);
+  const { figures, parseFailures, vectors, embeddingFailures, unfinished, queryLog } = await reportStore(storePath, topTags);
   if (format === "json") {
     out(
       JSON.stringify({
@@ -168,12 +171,13 @@ export async function printStoreReport(storePath: string, topTags: number, forma
         vectors: vectors ? { search_text: vectors.searchText, definition: vectors.stale, none: vectors.none, model: vectors.model ?? null } : null,
         embedding_failures: { total: embeddingFailures.length, tables: embeddingFailures.slice(0, 1000) },
         unfinished_migration: unfinished ? { started_at: unfinished.startedAt, pending: unfinished.pending, pre_migration_version: unfinished.preMigrationVersion } : null,
+        query_log: queryLog ? { path: queryLog.path, at: queryLog.at, queries: queryLog.queries, failed: queryLog.failed, skipped: queryLog.skipped, warnings: queryLog.warnings, unparsed: queryLog.unparsed } : null,
       }),
     );
     return;
   }
   out("");
-  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures, unfinished }));
+  out(formatReport(figures, { dbPath: storePath, tty: Boolean(process.stdout.isTTY), details, parseFailures, vectors, embeddingFailures, unfinished, queryLog }));
 }
 
 /**

@@ -5,7 +5,7 @@
  * reported in `parseError` (no CREATE statement, no table name, or a table without columns).
  */
 import { describeError } from "../errors.js";
-import type { ColumnInfo, Dialect, ParseSource, TableStructure } from "../model.js";
+import type { ColumnInfo, Dialect, ParseSource, TableKeys, TableStructure } from "../model.js";
 import { newDraft, scanStatement, targets, type Amendment, type Draft, type DraftColumn } from "./scanner.js";
 import { sniffDialect } from "./sniff-dialect.js";
 import { parseWithSqlParser } from "./sql-parser-fallback.js";
@@ -171,7 +171,26 @@ function freeze(draft: Draft, source: ParseSource, dialect: Dialect, parseError?
     source,
     ...(parseError !== undefined ? { parseError } : {}),
     dialect,
+    ...(draft.temporary ? { temporary: true as const } : {}),
+    ...(draft.parents.length > 0 ? { parents: draft.parents.map((p) => p.join(".")) } : {}),
+    ...(draft.sortKey.length > 0 ? { sortKey: draft.sortKey } : {}),
+    ...identityOf(draft),
   };
+}
+
+/** Types the database numbers itself (PostgreSQL serial, SQL Server/Sybase identity types). */
+const SERIAL_TYPE = /^\s*(?:small|big)?serial[248]?\b/i;
+/** Defaults that draw the next number of a sequence, or a generated row id (CockroachDB). */
+const SEQUENCE_DEFAULT = /\b(?:nextval|unique_rowid|next\s+value\s+for)\b/i;
+
+/** `identityColumns`: the columns marked as numbered by the database, and those whose type or default says so. */
+function identityOf(draft: Draft): { identityColumns?: string[] } {
+  const out = [...draft.identity];
+  for (const c of draft.columns) {
+    if (out.some((x) => sameName(x, c.name))) continue;
+    if (SERIAL_TYPE.test(c.type) || (c.defaultValue !== undefined && SEQUENCE_DEFAULT.test(c.defaultValue))) out.push(c.name);
+  }
+  return out.length > 0 ? { identityColumns: out } : {};
 }
 
 function dedupeKeys(keys: readonly string[][]): string[][] {
@@ -222,10 +241,39 @@ export function parseDdl(definition: string, dialect: Dialect): TableStructure {
     const scanned = scanText(definition, read, true);
     const draft = scanned.creates[0];
     if (draft !== undefined) applyAmendments(draft, scanned.amendments);
-    return resolve(draft, scanned.createTexts[0], definition, read);
+    const structure = resolve(draft, scanned.createTexts[0], definition, read);
+    const others = keysOfOthers(draft, scanned.amendments);
+    return others.length > 0 ? { ...structure, keysOfOthers: others } : structure;
   } catch (err) {
     return freeze(newDraft(), "none", read, `DDL reader failed: ${describeError(err)}`);
   }
+}
+
+/**
+ * The keys the text's amendments add to tables other than its first (pg_dump and MySQL dumps put every
+ * `ALTER TABLE ... ADD CONSTRAINT` after all the CREATEs: a row may hold another table's). Each amendment
+ * is applied to an empty draft of its table; what it adds to the keys is kept, the rest (comments) is not.
+ */
+function keysOfOthers(first: Draft | undefined, amendments: readonly Amendment[]): TableKeys[] {
+  const byTable = new Map<string, { readonly table: string; readonly draft: Draft }>();
+  for (const a of amendments) {
+    if (a.target.length === 0 || (first !== undefined && targets(first, a.target))) continue;
+    const table = a.target.join(".");
+    let entry = byTable.get(table.toLowerCase());
+    if (entry === undefined) {
+      const draft = newDraft();
+      draft.tableName = a.target[a.target.length - 1];
+      entry = { table, draft };
+      byTable.set(table.toLowerCase(), entry);
+    }
+    a.apply(entry.draft);
+  }
+  const out: TableKeys[] = [];
+  for (const { table, draft: d } of byTable.values()) {
+    if (d.primaryKey.length === 0 && d.uniqueKeys.length === 0 && d.foreignKeys.length === 0) continue;
+    out.push({ table, primaryKey: d.primaryKey, uniqueKeys: d.uniqueKeys, foreignKeys: d.foreignKeys });
+  }
+  return out;
 }
 
 /** The structure of a table whose DDL is not read (it was set aside): nothing but the reason. */

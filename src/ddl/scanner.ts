@@ -44,6 +44,12 @@ export interface Draft {
    * not columns of its own (type ""); applied when the parent is resolved.
    */
   columnOptions: DraftColumn[];
+  /** `CREATE TEMPORARY TABLE` (TEMP, GLOBAL/LOCAL TEMPORARY, VOLATILE). */
+  temporary: boolean;
+  /** StarRocks/Doris `DUPLICATE KEY (…)` / `AGGREGATE KEY (…)`. */
+  sortKey: string[];
+  /** Columns marked AUTO_INCREMENT / IDENTITY / GENERATED … AS IDENTITY (here or by a later ALTER), or owned by a sequence. */
+  identity: string[];
 }
 
 /** A statement that adds to a table created elsewhere in the same text. */
@@ -225,6 +231,9 @@ export function newDraft(): Draft {
     parents: [],
     partitionOf: false,
     columnOptions: [],
+    temporary: false,
+    sortKey: [],
+    identity: [],
   };
 }
 
@@ -264,17 +273,22 @@ const NOT_A_TABLE: ReadonlySet<string> = new Set([
   "TABLESPACE",
 ]);
 
+/** Words before TABLE that make it a temporary table (Teradata's VOLATILE too). */
+const TEMPORARY: ReadonlySet<string> = new Set(["TEMP", "TEMPORARY", "VOLATILE"]);
+
 function scanCreate(src: string, ts: readonly Token[], dialect: Dialect): ScannedStatement {
   const n = ts.length;
   let k = 1;
   let materialized = false;
   let unique = false;
+  let temporary = false;
   for (; k < n && k < 40; k++) {
     const t = ts[k];
     if (t.kind === "punct" && t.value === "(") return OTHER;
     if (t.kind !== "word") continue;
     if (t.upper === "TABLE" || t.upper === "VIEW") break;
     if (t.upper === "MATERIALIZED") materialized = true;
+    else if (TEMPORARY.has(t.upper)) temporary = true;
     else if (t.upper === "UNIQUE") unique = true;
     else if (t.upper === "INDEX") return unique ? scanUniqueIndex(ts, k + 1, dialect) : OTHER;
     else if (NOT_A_TABLE.has(t.upper)) return OTHER;
@@ -283,6 +297,7 @@ function scanCreate(src: string, ts: readonly Token[], dialect: Dialect): Scanne
   const draft = newDraft();
   const isView = ts[k].upper === "VIEW";
   draft.tableType = isView ? (materialized ? "mv" : "view") : "table";
+  draft.temporary = temporary;
   k++;
   if (isWord(ts[k], "IF") && isWord(ts[k + 1], "NOT") && isWord(ts[k + 2], "EXISTS")) k += 3;
   const name = readName(ts, k, n, splitsQuoted(dialect));
@@ -375,6 +390,15 @@ function readTableOptions(ts: readonly Token[], k: number, n: number, draft: Dra
           if (isWord(ts[k + 1], "KEY") && isPunct(ts[k + 2], "(")) {
             const list = readNameList(ts, k + 2, n);
             if (list.names.length > 0) draft.uniqueKeys.push(list.names);
+            k = list.next;
+            continue;
+          }
+          break;
+        case "DUPLICATE":
+        case "AGGREGATE":
+          if (isWord(ts[k + 1], "KEY") && isPunct(ts[k + 2], "(")) {
+            const list = readNameList(ts, k + 2, n);
+            if (draft.sortKey.length === 0) draft.sortKey = list.names;
             k = list.next;
             continue;
           }
@@ -802,6 +826,20 @@ function readColumns(src: string, ts: readonly Token[], k: number, b: number, dr
           draft.primaryKey = draft.primaryKey.length > 0 ? draft.primaryKey : [column.name];
           k++;
           break;
+        case "AUTO_INCREMENT":
+        case "AUTOINCREMENT":
+        case "IDENTITY":
+          markIdentity(draft, column.name);
+          k++;
+          break;
+        case "GENERATED": {
+          // GENERATED ALWAYS|BY DEFAULT [ON NULL] AS IDENTITY; GENERATED ALWAYS AS (expr) is a computed column
+          let j = k + 1;
+          while (j < b && j < k + 6 && !isWord(ts[j], "AS")) j++;
+          if (isWord(ts[j + 1], "IDENTITY")) markIdentity(draft, column.name);
+          k++;
+          break;
+        }
         case "UNIQUE":
           draft.uniqueKeys.push([column.name]);
           k += isWord(ts[k + 1], "KEY") ? 2 : 1;
@@ -878,7 +916,28 @@ function findColumn(d: Draft, name: string): DraftColumn | undefined {
   return d.columns.find((c) => c.name === name) ?? d.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
 }
 
+function markIdentity(d: Draft, column: string): void {
+  if (!d.identity.some((c) => sameName(c, column))) d.identity.push(column);
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/** PostgreSQL `ALTER SEQUENCE s OWNED BY t.c`: the column is numbered by that sequence (pg_dump's serial columns). */
+function scanAlterSequence(ts: readonly Token[]): ScannedStatement {
+  const n = ts.length;
+  let k = 2;
+  while (k < n && !(isWord(ts[k], "OWNED") && isWord(ts[k + 1], "BY"))) k++;
+  if (k >= n) return OTHER;
+  const owner = readName(ts, k + 2, n);
+  if (owner.parts.length < 2) return OTHER;
+  const column = owner.parts[owner.parts.length - 1];
+  return { kind: "amend", amendment: { target: owner.parts.slice(0, -1), apply: (d) => markIdentity(d, column) } };
+}
+
 function scanAlterTable(src: string, ts: readonly Token[], dialect: Dialect): ScannedStatement {
+  if (isWord(ts[1], "SEQUENCE")) return scanAlterSequence(ts);
   if (!isWord(ts[1], "TABLE")) return OTHER;
   const n = ts.length;
   let k = 2;
@@ -916,6 +975,25 @@ function applyAlterAction(src: string, ts: readonly Token[], a: number, b: numbe
     readTableElement(src, ts, k, b, d);
     return;
   }
+  // MySQL `MODIFY [COLUMN] c type …` / `CHANGE [COLUMN] old new type …` (dumps add AUTO_INCREMENT this way)
+  if (isWord(t, "MODIFY") || isWord(t, "CHANGE")) {
+    let k = a + 1;
+    if (isWord(ts[k], "COLUMN")) k++;
+    const oldName = isWord(t, "CHANGE") && isNameToken(ts[k]) ? ts[k++].value : undefined;
+    redefineColumn(src, ts, k, b, d, oldName);
+    return;
+  }
+  // PostgreSQL `ALTER [COLUMN] c SET DEFAULT …` / `SET NOT NULL` / `ADD GENERATED … AS IDENTITY`
+  if (isWord(t, "ALTER")) {
+    let k = a + 1;
+    if (isWord(ts[k], "COLUMN")) k++;
+    const column = isNameToken(ts[k]) ? findColumn(d, ts[k].value) : undefined;
+    if (column === undefined) return;
+    if (isWord(ts[k + 1], "SET") && isWord(ts[k + 2], "DEFAULT") && k + 3 < b) column.defaultValue = render(src, ts, k + 3, b);
+    else if (isWord(ts[k + 1], "SET") && isWord(ts[k + 2], "NOT") && isWord(ts[k + 3], "NULL")) column.nullable = false;
+    else if (isWord(ts[k + 1], "ADD") && isWord(ts[k + 2], "GENERATED")) markIdentity(d, column.name);
+    return;
+  }
   // ALTER TABLE t COMMENT = '…' (MySQL) / SET COMMENT = '…' (Snowflake)
   let k = a;
   if (isWord(ts[k], "SET")) k++;
@@ -924,6 +1002,25 @@ function applyAlterAction(src: string, ts: readonly Token[], a: number, b: numbe
     if (isPunct(ts[k], "=")) k++;
     if (isText(ts[k])) d.comment = ts[k].value;
   }
+}
+
+/** A column read again (MODIFY/CHANGE): its type, nullability, default and comment replace the old ones; keys are added. */
+function redefineColumn(src: string, ts: readonly Token[], k: number, b: number, d: Draft, oldName?: string): void {
+  const read = newDraft();
+  readColumns(src, ts, k, b, read);
+  const next = read.columns[0];
+  if (next === undefined) return;
+  const column = findColumn(d, oldName ?? next.name);
+  if (column === undefined) return;
+  column.name = next.name;
+  column.type = next.type;
+  column.nullable = next.nullable;
+  if (next.defaultValue !== undefined) column.defaultValue = next.defaultValue;
+  if (next.comment !== "") column.comment = next.comment;
+  if (read.primaryKey.length > 0) d.primaryKey = [column.name];
+  d.uniqueKeys.push(...read.uniqueKeys);
+  d.foreignKeys.push(...read.foreignKeys);
+  for (const c of read.identity) markIdentity(d, c);
 }
 
 function scanUniqueIndex(ts: readonly Token[], k: number, dialect: Dialect): ScannedStatement {

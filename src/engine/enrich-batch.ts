@@ -9,6 +9,7 @@ import type { TextBudget } from "../enrich/search-text.js";
 import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.js";
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { viewJoins } from "../relationships/view-joins.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 
 /**
@@ -32,6 +33,8 @@ export interface EnrichTask {
   readonly marker?: StepMarker;
   /** Tables (source identifier -> reason) whose DDL is not read: set aside after they crashed or overran a worker. */
   readonly unread?: Readonly<Record<string, string>>;
+  /** Source identifiers of the rows other tables of the catalog point at (the catalog pass's answer). */
+  readonly referenced?: readonly string[];
 }
 
 export interface TableFailure {
@@ -96,6 +99,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     parsers: {},
     relationships: 0,
   };
+  const referenced = new Set(task.referenced ?? []);
   for (const [i, source] of task.rows.entries()) {
     markStep(task.marker, i);
     const unread = task.unread?.[source.identifier];
@@ -109,6 +113,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
       tagDictionary: tagDictionary(task.tagTermsYaml),
       textBudget,
       unread,
+      isReferenced: referenced.has(source.identifier),
     });
     const error = structure.parseError;
     bump(result.parsers, structure.source);
@@ -118,7 +123,10 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     else result.parsedOk.push(row.identifier);
     rows.push(row);
     result.sourceIdentifiers.push(source.identifier);
-    result.summaries.push(summarize(source, structure));
+    const summary = summarize(source, structure);
+    // a view's joins, for its join paths in the relationship stage (the catalog pass has no use for them)
+    const joins = task.extractRelationships && summary.tableType !== undefined && unread === undefined ? viewJoins(source.definition, dialect) : [];
+    result.summaries.push(joins.length > 0 ? { ...summary, viewJoins: joins } : summary);
   }
   return result;
 }

@@ -11,7 +11,7 @@ import { STORED_FIELD_COLUMNS, storedFieldsOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
-import { readEmbeddingFailures, readState, writeState } from "../store/migration-state.js";
+import { readEmbeddingFailures, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
 import { scanBatches, SchemaStore, sqlString, storedFieldsFor, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import { refuseUnreadableSource } from "../store/source-check.js";
@@ -22,7 +22,8 @@ import { mineQueryLog, PENDING_FILTER, recordBeforeFirstWrite, v1Metadata, writt
 import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
-import { relationshipStage } from "./relationship-stage.js";
+import { InferredCatalog } from "../relationships/inferred-catalog.js";
+import { referencedRows, relationshipStage } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { TableGuard } from "./table-guard.js";
 
@@ -227,12 +228,17 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   }
   const stages: ResultStage[] = [];
   const checks: CheckCounts = { checked: 0, confirmed: 0, rejected: 0, failed: 0 };
+  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
   if (options.extractRelationships) {
     // the live catalog is the whole catalog: index every listed table, not only those re-imported
     const index = new CatalogIndex();
     for (const t of listed) index.add(summarize(t.source, t.structure));
-    const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.live.dialect, progress) : undefined;
-    stages.push(relationshipStage(index, evidence));
+    const logPath = options.queryLog;
+    const mined = logPath !== undefined ? await mineQueryLog(logPath, options.live.dialect, progress) : undefined;
+    if (logPath !== undefined && mined) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
+    const inferred = InferredCatalog.build(index);
+    stages.push(relationshipStage(index, inferred, mined?.evidence));
+    referencedOf = referencedRows(index, inferred);
     const live = options.live;
     if (options.relationshipChecks && live.checkRelationship) {
       const rule = profileRule(options.relationshipChecks.rule);
@@ -260,6 +266,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         stages,
         tagTermsYaml: options.tagTermsYaml,
         guard,
+        referencedOf,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

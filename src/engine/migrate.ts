@@ -17,7 +17,7 @@ import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
 import { backupStore } from "../store/backup.js";
 import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
 import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
-import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeState } from "../store/migration-state.js";
+import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
 import { waitForStep } from "../store/store-lock.js";
 import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
@@ -25,7 +25,8 @@ import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
-import { JoinEvidence, readQueryLog } from "../relationships/query-log.js";
+import { JoinEvidence, readQueryLog, type UnparsedQuery } from "../relationships/query-log.js";
+import { InferredCatalog } from "../relationships/inferred-catalog.js";
 import { indexCatalog } from "./catalog-pass.js";
 import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
@@ -33,7 +34,7 @@ import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-r
 import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
-import { relationshipStage } from "./relationship-stage.js";
+import { referencedRows, relationshipStage } from "./relationship-stage.js";
 import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -98,6 +99,10 @@ export interface QueryLogCounts {
   readonly failed: number;
   readonly skipped: number;
   readonly skippedAt: readonly string[];
+  /** Why the log gave nothing: no file the reader takes, no query in its files, or not one query parsed. */
+  readonly warnings: readonly string[];
+  /** The first queries the parser could not read, with its reason (`report --details`). */
+  readonly unparsed: readonly UnparsedQuery[];
 }
 
 export const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
@@ -317,6 +322,7 @@ async function enrichRows(
   const stages: ResultStage[] = [identifierChangeStage(identifiers, options.progress)];
   const llm = options.llm ? noLlmRecovery() : undefined;
   let queryLog: QueryLogCounts | undefined;
+  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
   try {
     if (options.llm && llm) stages.push(
         llmRecoveryStage(
@@ -327,9 +333,15 @@ async function enrichRows(
       );
     if (options.extractRelationships) {
       const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, guard, options.signal);
-      const evidence = options.queryLog ? await mineQueryLog(options.queryLog, options.dialect, options.progress) : undefined;
-      if (evidence) queryLog = { queries: evidence.queries, failed: evidence.failed, skipped: evidence.skippedLines.count, skippedAt: evidence.skippedLines.at };
-      stages.push(relationshipStage(index, evidence));
+      const logPath = options.queryLog;
+      const mined = logPath !== undefined ? await mineQueryLog(logPath, options.dialect, options.progress) : undefined;
+      if (logPath !== undefined && mined) {
+        queryLog = mined.counts;
+        if (!options.dryRun) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
+      }
+      const inferred = InferredCatalog.build(index);
+      stages.push(relationshipStage(index, inferred, mined?.evidence));
+      referencedOf = referencedRows(index, inferred);
     }
     options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
     const counts = await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
@@ -347,6 +359,7 @@ async function enrichRows(
       stages,
       tagTermsYaml: options.tagTermsYaml,
       guard,
+      referencedOf,
     });
     return { counts, llm, queryLog, identifiers };
   } finally {
@@ -355,15 +368,38 @@ async function enrichRows(
   }
 }
 
-/** Read a query log and count the column equalities of its JOINs. */
-export async function mineQueryLog(path: string, dialect: Dialect, progress: Progress): Promise<JoinEvidence> {
+/**
+ * Read a query log and count the column equalities of its JOINs. A log that gives nothing is a warning, not
+ * silence: a directory with no file the reader takes (`.tpl` templates, `.txt` exports), files without a
+ * query, or queries of which not one parses.
+ */
+export async function mineQueryLog(path: string, dialect: Dialect, progress: Progress): Promise<{ evidence: JoinEvidence; counts: QueryLogCounts }> {
   const evidence = new JoinEvidence();
   const log = readQueryLog(path);
   for await (const sql of log) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
   evidence.skippedLines = { count: log.skipped, at: log.skippedAt };
-  progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed`);
+  progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed (${log.files} file${log.files === 1 ? "" : "s"})`);
   if (log.skipped > 0) progress.warn(`query log ${path}: ${skippedLines(evidence.skippedLines)}`);
-  return evidence;
+  const warnings: string[] = [];
+  const { count: ignored, names } = log.ignoredFiles;
+  if (log.files === 0) {
+    const others = ignored > 0 ? `; it holds ${ignored} other file${ignored === 1 ? "" : "s"} (${names.join(", ")}${ignored > names.length ? ", ..." : ""})` : "";
+    warnings.push(`query log ${path}: no file the reader takes (.sql, .jsonl, .ndjson)${others}: no joins were mined (rename or convert the files, or point --query-log at them)`);
+  } else if (evidence.queries === 0) {
+    warnings.push(`query log ${path}: no query in its ${log.files} file${log.files === 1 ? "" : "s"}: no joins were mined`);
+  } else if (evidence.failed === evidence.queries) {
+    warnings.push(`query log ${path}: not one of its ${evidence.queries} queries could be parsed (first: ${evidence.unparsed[0]?.reason ?? "?"}): no joins were mined; \`report --details\` lists them`);
+  }
+  for (const w of warnings) progress.warn(w);
+  const counts: QueryLogCounts = {
+    queries: evidence.queries,
+    failed: evidence.failed,
+    skipped: evidence.skippedLines.count,
+    skippedAt: evidence.skippedLines.at,
+    warnings,
+    unparsed: evidence.unparsed,
+  };
+  return { evidence, counts };
 }
 
 /** `3 lines skipped (not JSON, or no "sql" field): a.jsonl:2, a.jsonl:7, ...` */

@@ -76,6 +76,8 @@ export interface PipelineOptions {
   readonly tagTermsYaml?: string;
   /** The per-table time budget and the tables set aside so far (the catalog pass may have found some). */
   readonly guard?: TableGuard;
+  /** Which of a batch's rows other tables point at (relationship-stage.ts `referencedRows`), for their tags. */
+  readonly referencedOf?: (rows: readonly SourceTable[]) => string[];
 }
 
 export interface PipelineCounts {
@@ -374,6 +376,7 @@ export async function runPipeline(
       tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
       unread,
+      referenced: options.referencedOf?.(rows),
     };
   }
 

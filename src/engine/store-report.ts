@@ -6,7 +6,7 @@ import type { RecordBatch } from "apache-arrow";
 import { DatusError } from "../errors.js";
 import { CoverageCounter, type CoverageFigures, type ParseFailure as ReportedParseFailure, type ReportRow, type VectorFigures } from "../report/coverage.js";
 import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
-import { readEmbeddingFailures, readParseFailures, readState, type ParseFailure } from "../store/migration-state.js";
+import { type QueryLogRecord, readEmbeddingFailures, readParseFailures, readQueryLogRecord, readState, type ParseFailure } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
 import { staleVectors } from "../store/vector-state.js";
@@ -33,6 +33,8 @@ export interface StoreReport {
   readonly embeddingFailures: readonly { readonly identifier: string; readonly error: string }[];
   /** A migration this tool started and has not finished (killed, interrupted, or still running). */
   readonly unfinished?: { readonly startedAt: string; readonly pending: number; readonly preMigrationVersion: number };
+  /** What the last run's --query-log gave. */
+  readonly queryLog?: QueryLogRecord;
 }
 
 function rowsOf(batch: RecordBatch): ReportRow[] {
@@ -97,7 +99,7 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
   }
   const state = readState(storePath);
   const unfinished = state && state.phase !== "done" ? { startedAt: state.startedAt, pending: figures.total - v1, preMigrationVersion: state.preMigrationVersion } : undefined;
-  return { figures, parseFailures: readParseFailures(storePath).map(withLlmReason), vectors, embeddingFailures: readEmbeddingFailures(storePath), unfinished };
+  return { figures, parseFailures: readParseFailures(storePath).map(withLlmReason), vectors, embeddingFailures: readEmbeddingFailures(storePath), unfinished, queryLog: readQueryLogRecord(storePath) };
 }
 
 /** A recorded parse failure with the LLM fallback's reason, when the run that recorded it asked the LLM (llm-recovery.ts). */

@@ -34,6 +34,8 @@ export interface EnrichOptions {
   readonly textBudget?: TextBudget;
   /** Do not read the DDL (it crashed or overran a worker): the row comes from the names, and this is the parse error. */
   readonly unread?: string;
+  /** Other tables of the catalog point at this one (the catalog's answer, relationship-stage.ts): tags it a dimension. */
+  readonly isReferenced?: boolean;
 }
 
 export interface EnrichedTable {
@@ -77,6 +79,10 @@ export function mergeCatalog(catalog: TableStructure, ddl: TableStructure): Tabl
     source: catalog.columns.length > 0 ? "catalog" : ddl.source,
     ...(!readable && ddl.parseError !== undefined ? { parseError: ddl.parseError } : {}),
     dialect: ddl.dialect,
+    ...(ddl.temporary ? { temporary: ddl.temporary } : {}),
+    ...(ddl.parents !== undefined ? { parents: ddl.parents } : {}),
+    ...(ddl.sortKey !== undefined ? { sortKey: ddl.sortKey } : {}),
+    ...((catalog.identityColumns ?? ddl.identityColumns) !== undefined ? { identityColumns: catalog.identityColumns ?? ddl.identityColumns } : {}),
   };
 }
 
@@ -159,8 +165,15 @@ export function enrichTable(source: SourceTable, options: EnrichOptions): Enrich
   }
 }
 
+/**
+ * StarRocks writes `COMMENT "OLAP"` (its engine's name) into SHOW CREATE TABLE for every table created
+ * without a comment: a placeholder, not a description. The DDL reader reports it as written; the v1 row,
+ * its tags and its search text do not take it.
+ */
+const PLACEHOLDER_COMMENTS: ReadonlySet<string> = new Set(["OLAP"]);
+
 function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: EnrichOptions): EnrichedTable {
-  let structure = parsedOrMerged;
+  let structure = PLACEHOLDER_COMMENTS.has(parsedOrMerged.comment.trim()) ? { ...parsedOrMerged, comment: "" } : parsedOrMerged;
   // names come from the source row; an orphan row without a name takes the DDL's
   const named = source.tableName !== "";
   const parts = {
@@ -174,7 +187,7 @@ function buildRow(source: SourceTable, parsedOrMerged: TableStructure, options: 
   const tableType = source.tableType === "table" && structure.tableType !== "table" ? structure.tableType : source.tableType;
 
   const enums = columnEnums(structure.columns);
-  const tags = inferBusinessTags(structure, options.tagDictionary);
+  const tags = inferBusinessTags(structure, options.tagDictionary, { isReferenced: options.isReferenced === true });
   const catalogKeys = options.catalog !== undefined && options.catalog.foreignKeys.length > 0;
   const relationships = options.extractRelationships
     ? declaredRelationships(structure, { source: catalogKeys ? "catalog" : "ddl" })

@@ -5,7 +5,9 @@
  *
  * How: find every "code + separator" anchor, then each label is the text up to the next anchor or
  * delimiter. Every pair is found (not just the last), and prose that only looks like pairs is refused:
- * dates, versions, ranges, times and ratios have numeric "labels"; a single pair needs a hint word.
+ * dates, versions, ranges, times and ratios have numeric "labels"; a JSON example (`{"k": "v"}`) is data,
+ * not codes; a single pair needs a hint word and a pair that clearly assigns a code (`1=paid`, `'A' - x`,
+ * `(1:男)`), not prose such as `Level 3: admin only`.
  */
 import type { EnumValue } from "../model.js";
 
@@ -40,6 +42,8 @@ interface Anchor {
   readonly end: number;
   readonly code: string;
   readonly numeric: boolean;
+  /** The pair clearly assigns a code: `=`/`->` separator, a quoted code, or inside brackets. */
+  readonly assigns: boolean;
 }
 
 /** `1. …` / `1) …` read as list numbering unless the comment says it is an enumeration. */
@@ -95,14 +99,36 @@ function validLabel(label: string): boolean {
   return true;
 }
 
-function pairsFrom(text: string, anchors: readonly Anchor[]): Array<EnumValue & { numeric: boolean }> {
-  const out: Array<EnumValue & { numeric: boolean }> = [];
+type Pair = EnumValue & { readonly numeric: boolean; readonly assigns: boolean };
+
+function pairsFrom(text: string, anchors: readonly Anchor[]): Pair[] {
+  const out: Pair[] = [];
   for (let i = 0; i < anchors.length; i++) {
     const a = anchors[i];
     const to = i + 1 < anchors.length ? anchors[i + 1].start : text.length;
     const label = labelAt(text, a.end, to);
-    if (validLabel(label)) out.push({ value: a.code, label, numeric: a.numeric });
+    if (validLabel(label)) out.push({ value: a.code, label, numeric: a.numeric, assigns: a.assigns });
   }
+  return out;
+}
+
+/** Is `at` inside an open bracket of `text` (`性别(1:男)`)? */
+function bracketed(text: string, at: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < at; i++) {
+    if (OPENERS.includes(text[i])) depth++;
+    else if (CLOSERS.includes(text[i]) && depth > 0) depth--;
+  }
+  return depth > 0;
+}
+
+/** JSON objects and arrays written as examples (`例如 {"color": "red"}`): their keys are no codes. */
+const JSON_EXAMPLE = /\{[^{}]*["'][^"'{}]*["']\s*:[^{}]*\}|\[[^[\]]*\{[^[\]]*\][^[\]]*\]/g;
+
+function withoutJsonExamples(text: string): string {
+  let out = text;
+  // innermost objects first, then what held them
+  for (let i = 0; i < 4 && JSON_EXAMPLE.test(out); i++) out = out.replace(JSON_EXAMPLE, " ");
   return out;
 }
 
@@ -112,7 +138,8 @@ function separatedAnchors(text: string, hinted: boolean): Anchor[] {
     const g = m.groups ?? {};
     if (!validAnchor(g, hinted)) continue;
     const code = g.quoted ?? g.num ?? g.alpha ?? "";
-    anchors.push({ start: m.index, end: m.index + m[0].length, code, numeric: g.num !== undefined });
+    const assigns = g.quoted !== undefined || WORD_SEPARATORS.has(g.sep ?? "") || bracketed(text, m.index);
+    anchors.push({ start: m.index, end: m.index + m[0].length, code, numeric: g.num !== undefined, assigns });
   }
   return anchors;
 }
@@ -121,12 +148,12 @@ function gluedAnchors(text: string): Anchor[] {
   const anchors: Anchor[] = [];
   for (const m of text.matchAll(GLUED)) {
     const code = m.groups?.num ?? "";
-    anchors.push({ start: m.index, end: m.index + m[0].length, code, numeric: true });
+    anchors.push({ start: m.index, end: m.index + m[0].length, code, numeric: true, assigns: false });
   }
   return anchors;
 }
 
-function dedupe(pairs: ReadonlyArray<EnumValue & { numeric: boolean }>): EnumValue[] {
+function dedupe(pairs: readonly Pair[]): EnumValue[] {
   const seen = new Set<string>();
   const out: EnumValue[] = [];
   for (const p of pairs) {
@@ -144,17 +171,19 @@ function allSameLabel(pairs: readonly EnumValue[]): boolean {
 
 /**
  * Every (value, label) pair enumerated in a column comment, in order, deduplicated by value.
- * Needs at least two pairs, or one when the comment has a hint word (状态, 类型, status, type, …).
+ * Needs at least two pairs, or one that clearly assigns a code when the comment has a hint word
+ * (状态, 类型, status, type, …): `status: 1=paid`, not `Level 3: admin only`.
  */
 export function extractEnums(comment: string): EnumValue[] {
-  const text = comment.trim();
-  if (text.length < 3) return [];
+  const text = withoutJsonExamples(comment.trim());
+  if (text.trim().length < 3) return [];
   const hinted = HINT.test(text);
   let pairs = pairsFrom(text, separatedAnchors(text, hinted));
   // numbers decide when both kinds appear: `ID: 1=x, 2=y` is about 1 and 2
   if (pairs.filter((p) => p.numeric).length >= 2) pairs = pairs.filter((p) => p.numeric);
   let result = dedupe(pairs);
-  if (result.length < 2 && !(hinted && result.length === 1)) {
+  const single = result.length === 1 && hinted && pairs.some((p) => p.value === result[0].value && p.assigns);
+  if (result.length < 2 && !single) {
     // `（0正常 1停用）`: no separators; stricter (two pairs, distinct short labels)
     const glued = dedupe(pairsFrom(text, gluedAnchors(text)).filter((p) => p.label.length <= 10));
     result = glued.length >= 2 ? glued : [];

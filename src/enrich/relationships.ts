@@ -32,7 +32,7 @@ function lastPart(name: string): string {
  * self-reference, else whatever `primaryKeyOf` says; failing both, the referencing column's own name
  * is used with confidence GUESSED_TARGET_CONFIDENCE.
  */
-export function declaredRelationships(structure: TableStructure, options: RelationshipOptions = {}): RelationshipMetadata | null {
+export function declaredRelationships(structure: Pick<TableStructure, "tableName" | "primaryKey" | "foreignKeys">, options: RelationshipOptions = {}): RelationshipMetadata | null {
   const source = options.source ?? "ddl";
   const edges: RelationshipEdge[] = [];
   const seen = new Set<string>();

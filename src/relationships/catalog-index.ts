@@ -7,9 +7,11 @@
  * tables), per-table facts live in typed arrays (struct of arrays, no object per table), and the lookups
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
-import type { SourceTable, TableStructure } from "../model.js";
+import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } from "../model.js";
 import { ChainMap } from "./chain-map.js";
-import { abbreviates, contracts, impliedKey, moduleStrippedEntity, prefixedStem, tableEntity } from "./naming.js";
+import { typeClass, type TypeClass } from "./column-types.js";
+import { impliedKeyOf } from "./implied-key.js";
+import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
 
 /** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
 export interface TableSummary {
@@ -21,42 +23,72 @@ export interface TableSummary {
   readonly primaryKey: readonly string[];
   readonly uniqueKeys: readonly (readonly string[])[];
   /**
-   * A key the DDL does not declare but implies: the first DUPLICATE KEY column of a StarRocks table when
-   * its name says it identifies the table (see `impliedKey` in naming.ts). Only set without a primary key.
+   * The key a table without a primary key implies (implied-key.ts: `id`, `<table>_id`, serial and identity
+   * columns, TPC-H `c_custkey` ...), and how sure that is (0..1; absent: 0.8). Only set without a primary key.
    */
   readonly impliedKey?: string;
+  readonly impliedKeyConfidence?: number;
   /** PostgreSQL `INHERITS (parent)` / `PARTITION OF parent`: the parent as written; its columns are this table's too. */
   readonly inherits?: string;
+  /** `view` and `mv` get no foreign keys and are no targets; absent: `table`. */
+  readonly tableType?: TableType;
+  /** A temporary table: never a target. */
+  readonly temporary?: boolean;
+  /** The type of each column as written, in `columns` order (absent or "" when unknown). */
+  readonly columnTypes?: readonly string[];
+  /** The foreign keys the DDL (or a live catalog) declares, as read: turned into edges with the catalog's keys at hand. */
+  readonly foreignKeys?: readonly ForeignKey[];
+  /** Keys its definition adds to other tables (ALTER statements of a dump kept in this row): applied to those tables. */
+  readonly keysOfOthers?: readonly TableKeys[];
+  /** A view's own query: the column equalities it joins on (view-joins.ts), read by the enrichment workers only. */
+  readonly viewJoins?: readonly string[];
 }
-
-const DUPLICATE_KEY = /\b(?:DUPLICATE|AGGREGATE)\s+KEY\s*\(\s*([`"]?)([^`",)\s]+)\1/i;
-const INHERITS = /\)\s*INHERITS\s*\(\s*([^,)\s]+)/i;
-const PARTITION_OF = /\bPARTITION\s+OF\s+([^\s(]+)/i;
 
 function unquote(name: string): string {
   return name.replace(/[`"[\]]/g, "");
 }
 
-/** The summary of one table: names from the v0 row, columns and keys from its parsed structure. */
+/**
+ * The summary of one table, from the one reading of its DDL: names from the v0 row, columns, types, keys,
+ * parents and declared foreign keys from the parsed structure, the implied key when none is declared.
+ */
 export function summarize(source: SourceTable, structure: TableStructure): TableSummary {
   const tableName = source.tableName !== "" ? source.tableName : structure.tableName;
-  const summary: TableSummary = {
+  const tableType = source.tableType === "table" && structure.tableType !== "table" ? structure.tableType : source.tableType;
+  const primaryKey = hiddenRowId(structure) ? [] : structure.primaryKey;
+  const implied = impliedKeyOf({ ...structure, tableName, tableType, primaryKey });
+  const parent = structure.parents?.[0];
+  return {
     identifier: source.identifier,
     databaseName: source.databaseName !== "" ? source.databaseName : structure.databaseName,
     schemaName: source.schemaName !== "" ? source.schemaName : structure.schemaName,
     tableName,
     columns: structure.columns.map((c) => c.name),
-    primaryKey: structure.primaryKey,
+    primaryKey,
     uniqueKeys: structure.uniqueKeys,
+    ...(implied !== undefined ? { impliedKey: implied.column, impliedKeyConfidence: implied.confidence } : {}),
+    ...(parent !== undefined ? { inherits: unquote(parent) } : {}),
+    ...(tableType !== "table" ? { tableType } : {}),
+    ...(structure.temporary ? { temporary: true } : {}),
+    ...(structure.columns.some((c) => c.type !== "") ? { columnTypes: structure.columns.map((c) => c.type) } : {}),
+    ...(structure.foreignKeys.length > 0 ? { foreignKeys: structure.foreignKeys } : {}),
+    ...(structure.keysOfOthers !== undefined ? { keysOfOthers: structure.keysOfOthers } : {}),
   };
-  const extra: { impliedKey?: string; inherits?: string } = {};
-  if (structure.primaryKey.length === 0) {
-    const sortKey = DUPLICATE_KEY.exec(source.definition)?.[2];
-    if (sortKey !== undefined && impliedKey(tableName, sortKey)) extra.impliedKey = sortKey;
-  }
-  const parent = INHERITS.exec(source.definition)?.[1] ?? PARTITION_OF.exec(source.definition)?.[1];
-  if (parent !== undefined) extra.inherits = unquote(parent);
-  return { ...summary, ...extra };
+}
+
+/**
+ * CockroachDB gives a table created without a primary key a hidden `rowid ... DEFAULT unique_rowid()` key:
+ * nothing references it, so for relationships the table has no declared key (its real one is implied).
+ */
+function hiddenRowId(structure: TableStructure): boolean {
+  if (structure.primaryKey.length !== 1 || structure.primaryKey[0].toLowerCase() !== "rowid") return false;
+  const column = structure.columns.find((c) => c.name.toLowerCase() === "rowid");
+  return column?.defaultValue !== undefined && /\bunique_rowid\s*\(/i.test(column.defaultValue);
+}
+
+/** Whether other tables may point at this one: base tables only, never a view or a temporary table. */
+function isTarget(t: TableSummary): boolean {
+  return (t.tableType ?? "table") === "table" && t.temporary !== true;
 }
 
 /** Key flags of a column slot. */
@@ -67,7 +99,7 @@ export const KEY = {
   keyPart: 2,
   /** The whole of a unique key. */
   soleUnique: 4,
-  /** The implied key of a StarRocks DUPLICATE KEY table. */
+  /** The implied key of a table that declares none (implied-key.ts). */
   implied: 8,
 } as const;
 
@@ -109,9 +141,14 @@ export class CatalogIndex {
   private parentOf: Int32Array = new Int32Array(1024);
   private columnStart: Int32Array = new Int32Array(1024);
   private columnCount: Int32Array = new Int32Array(1024);
+  /** 1 when other tables may point at it (a base table, not temporary); else 0. */
+  private targetable: Uint8Array = new Uint8Array(1024);
+  /** The implied key's confidence in percent (100 when the key is declared, or there is none). */
+  private keyPercent: Uint8Array = new Uint8Array(1024);
   // column pool
   private columnName: Int32Array = new Int32Array(4096);
   private columnFlags: Uint8Array = new Uint8Array(4096);
+  private columnType: Uint8Array = new Uint8Array(4096);
   private columnsUsed = 0;
   // scopes: lower "db\0schema" -> 1, 2, ...
   private readonly scopes = new Map<string, number>();
@@ -126,6 +163,12 @@ export class CatalogIndex {
   private count = 0;
   /** False after an add, until the next lookup trims the arrays' spare capacity. */
   private settled = true;
+  /** Keys rows declare for other tables, applied when the index settles (the targets may come later). */
+  private pendingKeys: { readonly scope: number; readonly keys: readonly TableKeys[] }[] = [];
+  /** Foreign keys other rows declare for a table (ALTER statements kept in another table's definition). */
+  private readonly declaredElsewhere = new Map<TableRef, ForeignKey[]>();
+  /** The tables declared foreign keys name, as written, with the scope of the table that declares them. */
+  private readonly declaredTargetNames: { readonly scope: number; readonly name: string }[] = [];
   /** Bumped by every add: lets caches built on the index (JoinEvidence's resolution) notice changes. */
   generation = 0;
 
@@ -142,6 +185,8 @@ export class CatalogIndex {
     this.settled = false;
     this.ensureTables(this.count);
     const scope = this.scopeId(t.databaseName, t.schemaName, true);
+    if (t.keysOfOthers !== undefined && t.keysOfOthers.length > 0) this.pendingKeys.push({ scope, keys: t.keysOfOthers });
+    for (const fk of t.foreignKeys ?? []) this.declaredTargetNames.push({ scope, name: fk.toTable });
     this.names.push(t.tableName);
     this.dbOf[ref] = this.intern(t.databaseName);
     this.schemaOf[ref] = this.intern(t.schemaName);
@@ -149,35 +194,152 @@ export class CatalogIndex {
     const entity = tableEntity(t.tableName);
     this.entities.push(entity === t.tableName ? t.tableName : entity);
     this.parentOf[ref] = t.inherits !== undefined ? this.intern(lastPart(t.inherits).toLowerCase()) : -1;
+    const target = isTarget(t);
+    this.targetable[ref] = target ? 1 : 0;
+    this.keyPercent[ref] = t.impliedKey !== undefined ? Math.round(100 * (t.impliedKeyConfidence ?? 0.8)) : 100;
     // the whole catalog is searched by entity through the sorted order (a cold path), not a second chain
     this.byEntity.add(scope, hash(entity), ref);
-    const moduleEntity = moduleStrippedEntity(t.tableName);
+    const moduleEntity = target ? moduleStrippedEntity(t.tableName) : undefined;
     if (moduleEntity !== undefined) this.byModuleEntity.add(scope, hash(moduleEntity), ref);
 
     const start = this.columnsUsed;
     this.columnsUsed += t.columns.length;
     this.columnName = grown(this.columnName, this.columnsUsed);
     this.columnFlags = grownBytes(this.columnFlags, this.columnsUsed);
+    this.columnType = grownBytes(this.columnType, this.columnsUsed);
     this.columnStart[ref] = start;
     this.columnCount[ref] = t.columns.length;
-    const flagsOf = keyFlags(t);
+    // a view or a temporary table has no key another table could point at
+    const flagsOf = target ? keyFlags(t) : new Map<string, number>();
     for (let i = 0; i < t.columns.length; i++) {
       const slot = start + i;
       const name = t.columns[i];
       this.columnName[slot] = this.intern(name);
+      this.columnType[slot] = typeClass(t.columnTypes?.[i] ?? "");
       const flags = flagsOf.get(name.toLowerCase()) ?? 0;
       this.columnFlags[slot] = flags;
-      if ((flags & SINGLE_KEY) === 0) continue;
-      const lower = this.intern(name.toLowerCase());
-      this.byKeyName.add(scope, lower, ref, slot);
-      this.byKeyName.add(GLOBAL, lower, ref, slot);
-      const stem = prefixedStem(name);
-      if (stem !== undefined) {
-        const stemId = this.intern(stem);
-        this.byKeyStem.add(scope, stemId, ref, slot);
-        this.byKeyStem.add(GLOBAL, stemId, ref, slot);
+      if ((flags & SINGLE_KEY) !== 0) this.listKey(scope, ref, slot);
+    }
+  }
+
+  /** Makes a single-column key findable by its name and by its prefixed stem. */
+  private listKey(scope: number, ref: TableRef, slot: ColumnSlot): void {
+    const name = this.columnNameAt(slot);
+    const lower = this.intern(name.toLowerCase());
+    this.byKeyName.add(scope, lower, ref, slot);
+    this.byKeyName.add(GLOBAL, lower, ref, slot);
+    const stem = prefixedStem(name);
+    if (stem !== undefined) {
+      const stemId = this.intern(stem);
+      this.byKeyStem.add(scope, stemId, ref, slot);
+      this.byKeyStem.add(GLOBAL, stemId, ref, slot);
+    }
+  }
+
+  /**
+   * Applies the keys rows declared for other tables: a primary key where the table declares none (it
+   * replaces an implied one), single-column unique keys, and foreign keys kept for `foreignKeysDeclaredFor`.
+   */
+  private applyKeysOfOthers(): void {
+    const pending = this.pendingKeys;
+    this.pendingKeys = [];
+    for (const { scope, keys } of pending) {
+      for (const k of keys) {
+        // as qualified, else by its bare name in the declaring row's scope (`public.store` in a store without schema names)
+        let t = this.parentNamed(k.table, scope);
+        if (t < 0) t = this.locateInScope(scope, lastPart(k.table));
+        if (t < 0 || this.targetable[t] !== 1) continue;
+        const slots = (names: readonly string[]): ColumnSlot[] => names.map((c) => this.ownColumn(t, c));
+        const start = this.columnStart[t];
+        const end = start + this.columnCount[t];
+        const declared = (): boolean => {
+          for (let s = start; s < end; s++) if (this.columnFlags[s] & (KEY.soleKey | KEY.keyPart)) return true;
+          return false;
+        };
+        const before = this.columnFlags.slice(start, end);
+        const pk = slots(k.primaryKey);
+        if (pk.length > 0 && pk.every((s) => s >= 0) && !declared()) {
+          for (let s = start; s < end; s++) this.columnFlags[s] &= ~KEY.implied;
+          this.keyPercent[t] = 100;
+          if (pk.length === 1) this.columnFlags[pk[0]] |= KEY.soleKey;
+          else for (const s of pk) this.columnFlags[s] |= KEY.keyPart;
+        }
+        for (const uk of k.uniqueKeys) {
+          const [s] = slots(uk);
+          if (uk.length === 1 && s >= 0) this.columnFlags[s] |= KEY.soleUnique;
+        }
+        for (let s = start; s < end; s++) if (this.columnFlags[s] & SINGLE_KEY && !(before[s - start] & SINGLE_KEY)) this.listKey(this.scopeOfTable[t], t, s);
+        if (k.foreignKeys.length > 0) this.declaredElsewhere.set(t, [...(this.declaredElsewhere.get(t) ?? []), ...k.foreignKeys]);
       }
     }
+  }
+
+  /** The slot of t's own column `name` (case-insensitive), or -1. */
+  private ownColumn(t: TableRef, name: string): ColumnSlot {
+    const lower = name.toLowerCase();
+    const start = this.columnStart[t];
+    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
+    return -1;
+  }
+
+  /** The tables declared foreign keys point at (in a row's own DDL, or declared for it elsewhere), each once. */
+  declaredTargets(): TableRef[] {
+    this.settle();
+    const out = new Set<TableRef>();
+    for (const { scope, name } of this.declaredTargetNames) {
+      const t = this.parentNamed(name, scope);
+      if (t >= 0) out.add(t);
+    }
+    for (const [t, fks] of this.declaredElsewhere) {
+      for (const fk of fks) {
+        const target = this.parentNamed(fk.toTable, this.scopeOfTable[t]);
+        if (target >= 0) out.add(target);
+      }
+    }
+    return [...out];
+  }
+
+  /**
+   * Table t as inference reads a summary, rebuilt from the index (names, columns, keys, parent; types come
+   * from the index itself): lets a caller infer for every table without keeping the summaries.
+   */
+  summaryAt(t: TableRef): TableSummary {
+    this.settle();
+    const start = this.columnStart[t];
+    const end = start + this.columnCount[t];
+    const columns: string[] = [];
+    const keyParts: string[] = [];
+    const uniqueKeys: string[][] = [];
+    let sole: string | undefined;
+    let implied: string | undefined;
+    for (let s = start; s < end; s++) {
+      const name = this.columnNameAt(s);
+      columns.push(name);
+      const f = this.columnFlags[s];
+      if (f & KEY.soleKey) sole = name;
+      if (f & KEY.keyPart) keyParts.push(name);
+      if (f & KEY.soleUnique) uniqueKeys.push([name]);
+      if (f & KEY.implied) implied = name;
+    }
+    const parent = this.parentOf[t] >= 0 ? this.strings[this.parentOf[t]] : undefined;
+    return {
+      identifier: "",
+      databaseName: this.databaseName(t),
+      schemaName: this.schemaName(t),
+      tableName: this.names[t],
+      columns,
+      primaryKey: sole !== undefined ? [sole] : keyParts,
+      uniqueKeys,
+      ...(implied !== undefined ? { impliedKey: implied, impliedKeyConfidence: this.keyPercent[t] / 100 } : {}),
+      ...(parent !== undefined ? { inherits: parent } : {}),
+      ...(this.targetable[t] === 1 ? {} : { temporary: true }),
+    };
+  }
+
+  /** Foreign keys of t that other rows' definitions declare (a dump's ALTER statements kept elsewhere). */
+  foreignKeysDeclaredFor(t: TableRef): readonly ForeignKey[] {
+    this.settle();
+    return this.declaredElsewhere.get(t) ?? [];
   }
 
   // ---- names and scopes ----
@@ -221,6 +383,11 @@ export class CatalogIndex {
     const scope = this.scopeOf(databaseName, schemaName);
     if (scope === GLOBAL) return -1;
     this.settle();
+    return this.locateInScope(scope, tableName);
+  }
+
+  /** The table named `tableName` (case-insensitive) in `scope`, or -1. */
+  private locateInScope(scope: number, tableName: string): TableRef {
     const lower = tableName.toLowerCase();
     for (let e = this.byEntity.head(scope, hash(tableEntity(tableName))); e >= 0; e = this.byEntity.next(e)) {
       const t = this.byEntity.table(e);
@@ -234,17 +401,22 @@ export class CatalogIndex {
    * case-insensitive. At most `limit + 1` are returned (more than `limit` means: too many to tell).
    */
   tablesNamed(qualifiedName: string, limit = 16): TableRef[] {
-    const parts = qualifiedName.split(".").map((p) => unquote(p).toLowerCase());
+    const written = qualifiedName.split(".").map((p) => unquote(p));
+    const parts = written.map((p) => p.toLowerCase());
     const name = parts[parts.length - 1];
     const qualifiers = parts.slice(0, -1);
     const out: TableRef[] = [];
     const order = this.globalOrder();
-    const entity = tableEntity(name);
-    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
-      const t = order[i];
-      if (this.names[t].toLowerCase() !== name) continue;
-      const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
-      if (qualifiers.every((q) => own.includes(q))) out.push(t);
+    // the entity as the name is written (`InvoiceLine` is invoice_line), else as lower case (a query's `invoiceline`)
+    const asWritten = tableEntity(written[written.length - 1]);
+    for (const entity of asWritten === tableEntity(name) ? [asWritten] : [asWritten, tableEntity(name)]) {
+      for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+        const t = order[i];
+        if (this.names[t].toLowerCase() !== name) continue;
+        const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
+        if (qualifiers.every((q) => own.includes(q))) out.push(t);
+      }
+      if (out.length > 0) break;
     }
     return out;
   }
@@ -272,7 +444,23 @@ export class CatalogIndex {
   }
 
   keyFlagsAt(slot: ColumnSlot): number {
+    this.settle();
     return this.columnFlags[slot];
+  }
+
+  /** What values the column holds (column-types.ts); `unknown` when its type was not read. */
+  typeClassAt(slot: ColumnSlot): TypeClass {
+    return this.columnType[slot] as TypeClass;
+  }
+
+  /** How sure the key at `slot` is: the implied key's confidence, 1 for a declared key. */
+  keyConfidenceAt(t: TableRef, slot: ColumnSlot): number {
+    return (this.columnFlags[slot] & KEY.implied) !== 0 ? this.keyPercent[t] / 100 : 1;
+  }
+
+  /** May other tables point at t? (a base table; not a view, not a temporary table) */
+  isTargetable(t: TableRef): boolean {
+    return this.targetable[t] === 1;
   }
 
   /** The slot of t's column `name` (case-insensitive), or -1. An inheriting table's parent columns count. */
@@ -286,6 +474,7 @@ export class CatalogIndex {
 
   /** Is the slot a single-column key (primary, unique or implied)? */
   isSingleKey(slot: ColumnSlot): boolean {
+    this.settle();
     return slot >= 0 && (this.columnFlags[slot] & SINGLE_KEY) !== 0;
   }
 
@@ -294,6 +483,7 @@ export class CatalogIndex {
    * implied key, else the one single-column unique key. -1 when t has none of these (or several unique keys).
    */
   soleKey(t: TableRef): ColumnSlot {
+    this.settle();
     const start = this.columnStart[t];
     const end = start + this.columnCount[t];
     let implied = -1;
@@ -312,6 +502,20 @@ export class CatalogIndex {
     return uniques === 1 ? unique : -1;
   }
 
+  /**
+   * The columns a reference to t without column names means (`REFERENCES t`): its primary key (a composite
+   * one in column order), else its implied key, else its one single-column unique key; empty when none.
+   */
+  primaryKeyColumns(t: TableRef): string[] {
+    const start = this.columnStart[t];
+    const end = start + this.columnCount[t];
+    const parts: string[] = [];
+    for (let s = start; s < end; s++) if (this.columnFlags[s] & KEY.keyPart) parts.push(this.columnNameAt(s));
+    if (parts.length > 0) return parts;
+    const key = this.soleKey(t);
+    return key >= 0 ? [this.columnNameAt(key)] : [];
+  }
+
   // ---- lookups for inference (each returns at most limit + 1 hits) ----
 
   /** Tables whose entity (`tableEntity`) is `entity`, in `scope` (0: anywhere; a binary search, not a hash lookup). */
@@ -319,7 +523,9 @@ export class CatalogIndex {
     if (scope !== GLOBAL) return this.collectTables(this.byEntity, entity, scope, limit, (t) => this.entities[t]);
     const order = this.globalOrder();
     const out: TableRef[] = [];
-    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) out.push(order[i]);
+    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+      if (this.targetable[order[i]] === 1) out.push(order[i]);
+    }
     return out;
   }
 
@@ -357,7 +563,7 @@ export class CatalogIndex {
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
       if (scopeKey(t) !== scope || !keyOf(t).startsWith(abbreviation)) break;
-      if (abbreviates(abbreviation, keyOf(t))) out.push(t);
+      if (this.targetable[t] === 1 && abbreviates(abbreviation, keyOf(t))) out.push(t);
     }
     return out;
   }
@@ -375,7 +581,26 @@ export class CatalogIndex {
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
       if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
-      if (contracts(contraction, this.entities[t])) out.push(t);
+      if (this.targetable[t] === 1 && contracts(contraction, this.entities[t])) out.push(t);
+    }
+    return out;
+  }
+
+  /**
+   * Tables of `scope` whose multi-word entity the words name one for one, abbreviated or contracted
+   * (`cust_addr` -> customer_address; naming.ts `stemNames`). Same scope only; at most `scan` entities
+   * sharing the first two letters are looked at.
+   */
+  tablesByWords(words: readonly string[], scope: number, limit: number, scan = 256): TableRef[] {
+    if (scope === GLOBAL || words.length < 2 || words[0].length < 2) return [];
+    const sorted = this.scopeOrder();
+    const start = words[0].slice(0, 2);
+    const out: TableRef[] = [];
+    const from = this.lowerBound(sorted, scope, start);
+    for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
+      const t = sorted[i];
+      if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
+      if (this.targetable[t] === 1 && stemNames(words, this.entities[t])) out.push(t);
     }
     return out;
   }
@@ -385,8 +610,8 @@ export class CatalogIndex {
     let strings = 0;
     for (const s of this.strings) strings += s.length + 16 + 40; // chars, header, Map entry
     for (let t = 0; t < this.count; t++) strings += this.names[t].length + 24 + (this.entities[t] === this.names[t] ? 8 : this.entities[t].length + 24);
-    const tableArrays = this.dbOf.length * 4 * 6;
-    const columnArrays = this.columnName.length * 5;
+    const tableArrays = this.dbOf.length * (4 * 6 + 2);
+    const columnArrays = this.columnName.length * 6;
     const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
     const chains = this.byEntity.bytes + this.byModuleEntity.bytes + this.byKeyName.bytes + this.byKeyStem.bytes;
     return strings + tableArrays + columnArrays + sorted + chains;
@@ -414,7 +639,7 @@ export class CatalogIndex {
     const out: TableRef[] = [];
     for (let e = map.head(scope, hash(key)); e >= 0 && out.length <= limit; e = map.next(e)) {
       const t = map.table(e);
-      if (keyOf(t) === key) out.push(t);
+      if (keyOf(t) === key && this.targetable[t] === 1) out.push(t);
     }
     return out;
   }
@@ -433,6 +658,7 @@ export class CatalogIndex {
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.pendingKeys.length > 0) this.applyKeysOfOthers();
     const n = this.count;
     this.dbOf = this.dbOf.slice(0, n);
     this.schemaOf = this.schemaOf.slice(0, n);
@@ -440,8 +666,11 @@ export class CatalogIndex {
     this.parentOf = this.parentOf.slice(0, n);
     this.columnStart = this.columnStart.slice(0, n);
     this.columnCount = this.columnCount.slice(0, n);
+    this.targetable = this.targetable.slice(0, n);
+    this.keyPercent = this.keyPercent.slice(0, n);
     this.columnName = this.columnName.slice(0, this.columnsUsed);
     this.columnFlags = this.columnFlags.slice(0, this.columnsUsed);
+    this.columnType = this.columnType.slice(0, this.columnsUsed);
     for (const map of [this.byEntity, this.byModuleEntity, this.byKeyName, this.byKeyStem]) map.trim();
   }
 
@@ -479,6 +708,8 @@ export class CatalogIndex {
     this.parentOf = grown(this.parentOf, n);
     this.columnStart = grown(this.columnStart, n);
     this.columnCount = grown(this.columnCount, n);
+    this.targetable = grownBytes(this.targetable, n);
+    this.keyPercent = grownBytes(this.keyPercent, n);
   }
 
   private scopeId(databaseName: string, schemaName: string, create: boolean): number {

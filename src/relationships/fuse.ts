@@ -9,9 +9,10 @@
  *   source is its strongest signal (highest confidence; declared over query_log over name_inference on ties).
  * - A column with a declared foreign key keeps no name-inferred edge to another target (the DDL knows
  *   better); query-log edges stay, as observed use.
- * - join_paths name both ends (`table.col -> other.col`): each kept edge's, then the query log's, once each.
+ * - join_paths name both ends (`table.col -> other.col`): each kept edge's, then the query log's, then (a
+ *   view) those of its own query, once each.
  * - The top-level `source` is the sources of the kept edges (each edge's own, i.e. strongest, source), plus
- *   `query_log` when it added join paths of its own; joined by `+` (`ddl+query_log`), or the one. A signal
+ *   `query_log` / `view_query` when they added join paths of their own; joined by `+` (`ddl+query_log`), or the one. A signal
  *   that only agreed with a stronger one is not listed (it raised that edge's confidence).
  * Null when no signal gives anything.
  */
@@ -27,7 +28,12 @@ export interface RelationshipParts {
   readonly declared: readonly RelationshipEdge[];
   readonly inferred: readonly RelationshipEdge[];
   readonly joined: { readonly foreignKeys: readonly RelationshipEdge[]; readonly joinPaths: readonly string[] };
+  /** A view's join paths from its own query (source VIEW_QUERY). */
+  readonly viewPaths?: readonly string[];
 }
+
+/** The source of join paths a view's own query gives. */
+export const VIEW_QUERY = "view_query";
 
 /** Rank of a signal when confidences tie, and the order sources are listed in. Declared sources rank first. */
 function rank(source: string): number {
@@ -107,6 +113,7 @@ export function fuseRelationships(table: TableSummary, parts: RelationshipParts)
   };
   for (const e of edges) addPath(joinPath(table.tableName, e.from_column, e.to_table, e.to_column));
   for (const p of parts.joined.joinPaths) if (addPath(p)) sources.add(QUERY_LOG);
+  for (const p of parts.viewPaths ?? []) if (addPath(p)) sources.add(VIEW_QUERY);
 
   if (edges.length === 0 && paths.length === 0) return null;
   const source = [...sources].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)).join("+");

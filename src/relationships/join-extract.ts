@@ -173,7 +173,7 @@ class Extractor {
       this.select(body, scope);
       scope.ctes.set(lower(name), outputColumns(body));
     }
-    const from = Array.isArray(sel.from) ? sel.from : [];
+    const from = flattenFrom(Array.isArray(sel.from) ? sel.from : []);
     for (const f of from) {
       if (!isObj(f)) continue;
       const derived = subquery(f.expr);
@@ -352,6 +352,25 @@ function outputColumns(sel: Obj): Derived {
 function conjuncts(expr: unknown): unknown[] {
   if (isObj(expr) && expr.type === "binary_expr" && lower(String(expr.operator)) === "and") return [...conjuncts(expr.left), ...conjuncts(expr.right)];
   return [expr];
+}
+
+/**
+ * FROM items with parenthesized join groups opened up: pg_dump writes a view's joins as
+ * `FROM (((a JOIN b ON ...) JOIN c ON ...))`, which the parser nests as `{ expr: { type: "tables", expr: [...] } }`.
+ * A group's own ON (a group joined to what precedes it) is kept as an item without a table.
+ */
+function flattenFrom(items: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const f of items) {
+    const group = isObj(f) && isObj(f.expr) && f.expr.type === "tables" && Array.isArray(f.expr.expr) ? f.expr.expr : undefined;
+    if (group === undefined) {
+      out.push(f);
+      continue;
+    }
+    out.push(...flattenFrom(group));
+    if (isObj(f) && f.on !== undefined && f.on !== null) out.push({ on: f.on });
+  }
+  return out;
 }
 
 /** The equalities of one parsed statement (or list of statements). */

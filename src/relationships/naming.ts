@@ -116,8 +116,35 @@ export function entityReadings(shape: ColumnShape): EntityReading[] {
  * (An entity whose first word *is* the abbreviation, like `dept_emp` for `dept`, is a compound, not a match.)
  */
 export function abbreviates(abbreviation: string, entity: string): boolean {
-  const firstWord = entity.split("_", 1)[0];
-  return abbreviation.length >= 3 && firstWord.length > abbreviation.length && firstWord.startsWith(abbreviation);
+  // the first word starts with it and goes on: no `_` (nor the end) right after it; no split, it runs per candidate
+  if (abbreviation.length < 3 || !entity.startsWith(abbreviation)) return false;
+  const next = entity.charCodeAt(abbreviation.length);
+  return !Number.isNaN(next) && next !== UNDERSCORE;
+}
+
+const UNDERSCORE = 95;
+
+/** `cust` abbreviates the word `customer`, `addr` the word `address`: a longer word that starts with it. */
+function abbreviatesWord(abbreviation: string, word: string): boolean {
+  return abbreviation.length >= 3 && word.length > abbreviation.length && word.startsWith(abbreviation);
+}
+
+/** `dept` contracts the word `department`, `acct` the word `account` (see `contracts`). */
+function contractsWord(contraction: string, word: string): boolean {
+  if (contraction.length < 3 || word.length <= contraction.length || !word.startsWith(contraction.slice(0, 2))) return false;
+  return inOrder(contraction.slice(2), word.slice(2));
+}
+
+/**
+ * A column's stem words name an entity's words one for one, each the word itself, its singular, an
+ * abbreviation or a contraction of it: `cust_addr` -> customer_address, `emp` -> employee, `dept` ->
+ * department. Glued names match when the letters agree (`mediatype` -> media_type).
+ */
+export function stemNames(stem: readonly string[], entity: string): boolean {
+  const ws = entity.split("_");
+  if (stem.join("") === ws.join("") || singular(stem.join("")) === ws.join("")) return true;
+  if (stem.length !== ws.length) return false;
+  return stem.every((s, i) => s === ws[i] || singular(s) === ws[i] || abbreviatesWord(s, ws[i]) || contractsWord(s, ws[i]));
 }
 
 /**
@@ -163,30 +190,74 @@ export function hierarchyOf(column: string, tableName: string): Hierarchy {
   return isPersonEntity(own) ? "self" : "person";
 }
 
+/** Words that name the person in a role: `support_rep_id`, `owner_id`, `assignee_id`. */
+const PERSON_ROLE_WORDS = new Set([
+  "rep", "representative", "salesperson", "salesman", "saleswoman", "owner", "creator", "author", "approver",
+  "assignee", "reviewer", "reporter", "requester", "requestor", "operator", "editor", "handler", "recruiter",
+  "modifier", "updater", "submitter", "auditor", "checker", "verifier", "sponsor",
+]);
+/** `rep`, `owner`, `assignee`: a word that names a person by role (`rep` abbreviates no table: report is no person). */
+export function isRoleWord(word: string): boolean {
+  return PERSON_ROLE_WORDS.has(word);
+}
+
+/** `created_by`, `updated_by_id`, `approvedBy`: the person who did it. */
+const DONE_BY = /^[a-z]+(?:ed|en)$/;
+
+/**
+ * A column that names a person by role rather than by table (`support_rep_id`, `SupportRepId`, `owner_id`,
+ * `created_by`, `modified_by_user_id`): it points at the catalog's person table when it names no table itself.
+ */
+export function isPersonRole(column: string): boolean {
+  const ws = words(column);
+  const by = ws.indexOf("by");
+  if (by > 0 && DONE_BY.test(ws[by - 1])) return true;
+  const last = ws[ws.length - 1] ?? "";
+  const stem = KEY_SUFFIXES.has(last) ? ws.slice(0, -1) : [];
+  return stem.some((w) => PERSON_ROLE_WORDS.has(w));
+}
+
 export function isPersonEntity(entity: string): boolean {
   const last = entity.split("_").pop() ?? "";
   return (PERSON_ENTITIES as readonly string[]).includes(last);
 }
 
 /**
- * StarRocks DUPLICATE KEY tables declare no key. Their first sort-key column is taken as the table's key
- * when its name says it identifies this table: an optional short prefix, a stem and a key suffix, where the
- * table's entity starts with the stem and the prefix's letters all occur, in order, in the stem.
- * `customer.c_custkey`, `nation.N_NATIONKEY`, `orders.o_orderkey`, `date_dim.d_date_sk` qualify;
- * `lineitem.l_orderkey` (order is not lineitem) and `partsupp.ps_partkey` (part is only half of part+supp,
- * the `s` of `ps` is missing) do not. A sort-key column named just `id` qualifies too.
+ * An entity without the numbers that shard or partition a table: `order_8` -> order, `payment_p2007_01` ->
+ * payment, `user_03` -> user. The entity itself when nothing is left.
  */
-export function impliedKey(tableName: string, sortKeyFirstColumn: string | undefined): boolean {
-  if (sortKeyFirstColumn === undefined) return false;
-  const lower = sortKeyFirstColumn.toLowerCase();
-  if (lower === "id") return true;
-  const shape = columnShape(sortKeyFirstColumn);
-  if (shape.suffix === undefined || shape.glued || shape.stem.length === 0) return false;
-  const entity = entityWords(tableName).join("");
-  const tryStem = (prefix: string, stem: string): boolean => stem.length >= 2 && entity.startsWith(stem) && inOrder(prefix, stem);
-  const stem = shape.stem.join("");
-  if (shape.stem.length > 1 && shape.stem[0].length <= 3 && tryStem(shape.stem[0], shape.stem.slice(1).join(""))) return true;
-  return tryStem("", stem) || tryStem("", singular(stem));
+function unnumbered(entity: string): string {
+  const ws = entity.split("_");
+  let n = ws.length;
+  while (n > 1 && /^\d+$/.test(ws[n - 1])) n--;
+  if (n < ws.length && n > 1 && ws[n - 1].length === 1) n--;
+  return n === ws.length ? entity : ws.slice(0, n).join("_");
+}
+
+/**
+ * Does the column's name say it is this table's own key? `id`; `<table>_id`, `<table>Id`, `<table>id`,
+ * `<table>_no` / `_key` / `_code` / `_sk` with the table's words as written, singular, abbreviated or
+ * contracted (`customer.cust_id`, `employees.emp_no`, `departments.dept_no`, `customer_address.cust_addr_id`);
+ * a short table prefix before a stem (`customer.c_custkey`, `date_dim.d_date_sk`,
+ * `customer_address.ca_address_sk`). A column that names another entity is not the table's key
+ * (`film_actor.actor_id`, `lineitem.l_orderkey`, `partsupp.ps_partkey`).
+ */
+export function namesOwnKey(tableName: string, column: string): boolean {
+  if (column.toLowerCase() === "id") return true;
+  const shape = columnShape(column);
+  if (shape.suffix === undefined || shape.suffix === "fk" || shape.stem.length === 0) return false;
+  const entity = tableEntity(tableName);
+  if (entity === "") return false;
+  if (stemNames(shape.stem, entity) || stemNames(shape.stem, unnumbered(entity))) return true;
+  if (shape.glued || shape.stem.length < 2 || shape.stem[0].length > 3) return false;
+  // a short prefix of the table's letters (TPC-H, TPC-DS): the rest starts the entity, or is its last words after its initials
+  const [prefix, ...rest] = shape.stem;
+  const letters = entity.replace(/_/g, "");
+  const joined = rest.join("");
+  if (joined.length >= 2 && letters.startsWith(joined) && inOrder(prefix, joined)) return true;
+  const ws = entity.split("_");
+  const initials = ws.map((w) => w[0]).join("");
+  return ws.length > 1 && prefix === initials && rest.length < ws.length && stemNames(rest, ws.slice(ws.length - rest.length).join("_"));
 }
 
 function inOrder(letters: string, text: string): boolean {

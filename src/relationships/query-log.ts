@@ -30,6 +30,10 @@ export interface QueryLog extends AsyncIterable<string> {
   readonly skipped: number;
   /** Where the first SKIPPED_SHOWN of them are: `file:line` (lines counted from 1, blank ones included). */
   readonly skippedAt: readonly string[];
+  /** Files read so far. */
+  readonly files: number;
+  /** Files of a directory the reader does not take (not .sql, .jsonl or .ndjson), and the first SKIPPED_SHOWN names. */
+  readonly ignoredFiles: { readonly count: number; readonly names: readonly string[] };
 }
 
 /** How many skipped lines are located by `file:line`; the rest are only counted. */
@@ -41,6 +45,8 @@ const SQL = /\.sql$/i;
 class QueryLogReader implements QueryLog {
   skipped = 0;
   readonly skippedAt: string[] = [];
+  files = 0;
+  readonly ignoredFiles = { count: 0, names: [] as string[] };
 
   constructor(private readonly root: string) {}
 
@@ -51,8 +57,9 @@ class QueryLogReader implements QueryLog {
     } catch {
       throw usageError(`query log not found: ${this.root}`, "--query-log takes a .sql file, a directory of .sql files, or a JSONL file with a `sql` field per line");
     }
-    const files = stat.isDirectory() ? await logFiles(this.root) : [this.root];
+    const files = stat.isDirectory() ? await logFiles(this.root, this.ignoredFiles) : [this.root];
     for (const file of files) {
+      this.files++;
       if (JSONL.test(file) || (!SQL.test(file) && (await startsWithBrace(file)))) yield* this.jsonl(file);
       else yield* splitStatements(await fs.promises.readFile(file, "utf8"), "unknown");
     }
@@ -81,15 +88,19 @@ class QueryLogReader implements QueryLog {
   }
 }
 
-/** .sql, .jsonl and .ndjson files under a directory, recursively, in name order. */
-async function logFiles(dir: string): Promise<string[]> {
+/** .sql, .jsonl and .ndjson files under a directory, recursively, in name order; the other files are counted in `ignored`. */
+async function logFiles(dir: string, ignored: { count: number; names: string[] }): Promise<string[]> {
   const out: string[] = [];
   const entries = await fs.promises.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await logFiles(p)));
+    if (e.isDirectory()) out.push(...(await logFiles(p, ignored)));
     else if (e.isFile() && (SQL.test(e.name) || JSONL.test(e.name))) out.push(p);
+    else if (e.isFile()) {
+      ignored.count++;
+      if (ignored.names.length < SKIPPED_SHOWN) ignored.names.push(p);
+    }
   }
   return out;
 }
@@ -141,8 +152,19 @@ export interface ResolvedJoins {
   readonly referencing: Map<TableRef, Set<ColumnSlot>>;
 }
 
+/** How many unparsed queries are kept, with the parser's reason, for `report --details`. */
+const UNPARSED_KEPT = 100;
+
+/** A query the parser could not read, cut to its first 300 characters, and why. */
+export interface UnparsedQuery {
+  readonly sql: string;
+  readonly reason: string;
+}
+
 /** Equality counts over a query log. Nothing here needs the catalog; `joinEdges` resolves against it. */
 export class JoinEvidence {
+  /** The first UNPARSED_KEPT queries that could not be parsed. */
+  readonly unparsed: UnparsedQuery[] = [];
   /** Lines of the log that were not a query (JSONL without JSON or a `sql` field), and where the first are. */
   skippedLines: { readonly count: number; readonly at: readonly string[] } = { count: 0, at: [] };
   private readonly equalityCounts = new Map<string, number>();
@@ -168,13 +190,14 @@ export class JoinEvidence {
   }
 
   addQuery(sql: string, dialect: Dialect): void {
-    const ast = parseQuery(sql, dialect);
-    if (ast === undefined) {
+    const parsed = parseQuery(sql, dialect);
+    if ("reason" in parsed) {
       this.unreadable++;
+      if (this.unparsed.length < UNPARSED_KEPT) this.unparsed.push({ sql: sql.trim().replace(/\s+/g, " ").slice(0, 300), reason: parsed.reason });
       return;
     }
     this.parsed++;
-    const { equalities, groups } = extractJoins(ast);
+    const { equalities, groups } = extractJoins(parsed.ast);
     for (const e of equalities) this.equalityCounts.set(e, (this.equalityCounts.get(e) ?? 0) + 1);
     for (const g of groups) this.groupCounts.set(g, (this.groupCounts.get(g) ?? 0) + 1);
     if (equalities.size > 0) this.version++;
@@ -392,4 +415,42 @@ export function joinEdges(table: TableSummary, evidence: JoinEvidence, index: Ca
     c.slots.forEach((slot, i) => edge(slot, c.other, c.otherSlots[i], c.count));
   }
   return { foreignKeys, joinPaths };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// views
+
+/**
+ * A view's join paths: the joins of its own query, each once, between tables (or views) found in the view's
+ * own database and schema first (the catalog may hold the same names elsewhere), else named once in the
+ * catalog; written from the referencing column to the key when one side is a key.
+ */
+export function viewJoinPaths(view: TableSummary, equalities: readonly string[], index: CatalogIndex): string[] {
+  if (equalities.length === 0) return [];
+  const scope = index.scopeOf(view.databaseName, view.schemaName);
+  const side = (encoded: string): { table: TableRef; slot: ColumnSlot } | undefined => {
+    const ref = decodeRef(encoded);
+    for (const level of ref.levels) {
+      for (const item of level) {
+        const named = index.tablesNamed(item.table, 8);
+        const t = named.find((c) => index.tableScope(c) === scope) ?? (named.length === 1 ? named[0] : -1);
+        const slot = t >= 0 ? index.findColumn(t, ref.column) : -1;
+        if (slot >= 0) return { table: t, slot };
+      }
+    }
+    return undefined;
+  };
+  const name = (t: TableRef, slot: ColumnSlot): string => `${index.displayName(t, view.databaseName, view.schemaName)}.${index.columnNameAt(slot)}`;
+  const paths = new Set<string>();
+  for (const encoded of equalities) {
+    const [ra, rb] = decodeEquality(encoded);
+    const a = side(ra);
+    const b = side(rb);
+    if (a === undefined || b === undefined || (a.table === b.table && a.slot === b.slot)) continue;
+    // toward the key: the side holding a single-column key is the target
+    const flip = index.isSingleKey(a.slot) && !index.isSingleKey(b.slot);
+    const [from, to] = flip ? [b, a] : [a, b];
+    paths.add(`${name(from.table, from.slot)} -> ${name(to.table, to.slot)}`);
+  }
+  return [...paths];
 }

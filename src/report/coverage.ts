@@ -249,6 +249,17 @@ export interface FormatOptions {
   readonly embeddingFailures?: readonly { readonly identifier: string; readonly error: string }[];
   /** A migration started and not finished. */
   readonly unfinished?: { readonly startedAt: string; readonly pending: number; readonly preMigrationVersion: number };
+  /** What the last run's query log gave: a warning when it gave nothing, its unparsed queries with --details. */
+  readonly queryLog?: QueryLogFigures;
+}
+
+export interface QueryLogFigures {
+  readonly path: string;
+  readonly at: string;
+  readonly queries: number;
+  readonly failed: number;
+  readonly warnings: readonly string[];
+  readonly unparsed: readonly { readonly sql: string; readonly reason: string }[];
 }
 
 /** Rows by what their vector embeds: their search_text, something older (the DDL, a kept vector), or nothing. */
@@ -299,6 +310,16 @@ export function formatReport(fig: CoverageFigures, opts: FormatOptions): string 
 
   lines.push("", "Relationship sources:");
   lines.push(...indented(fig.relationshipSources.map((s) => `${printable(s.source)}: ${s.count}`)));
+  const log = opts.queryLog;
+  if (log !== undefined) {
+    const listed = opts.details ? ":" : log.failed > 0 ? "; --details lists them" : "";
+    lines.push(`Query log ${printable(log.path)}${log.at !== "" ? ` (${printable(log.at)})` : ""}: ${log.queries} queries, ${log.failed} not parsed${listed}`);
+    lines.push(...log.warnings.map((w) => `  warning: ${printable(w)}`));
+    if (opts.details) {
+      lines.push(...log.unparsed.map((u) => `    ${oneLine(u.sql)}: ${oneLine(u.reason)}`));
+      if (log.failed > log.unparsed.length) lines.push(`    ... and ${log.failed - log.unparsed.length} more`);
+    }
+  }
   lines.push("", `Top ${fig.topTagsRequested} business tags:`);
   lines.push(...indented(fig.topTags.map((t) => `${printable(t.tag)}: ${t.count}`)));
 

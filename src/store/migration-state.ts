@@ -256,3 +256,48 @@ export function readParseFailures(storePath: string): ParseFailure[] {
   }
   return [...latest.values()].filter((f): f is ParseFailure => f !== null);
 }
+
+/** What the last run's query log (`--query-log`) gave, for `report`: its counts, warnings and unparsed queries. */
+export interface QueryLogRecord {
+  readonly path: string;
+  /** When it was mined (ISO time). */
+  readonly at: string;
+  readonly queries: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly warnings: readonly string[];
+  readonly unparsed: readonly { readonly sql: string; readonly reason: string }[];
+}
+
+function queryLogFile(storePath: string): string {
+  return path.join(stateDir(storePath), "query-log.json");
+}
+
+export function writeQueryLogRecord(storePath: string, record: QueryLogRecord): void {
+  const { path: logPath, at, queries, failed, skipped, warnings, unparsed } = record;
+  try {
+    fs.mkdirSync(stateDir(storePath), { recursive: true });
+    fs.writeFileSync(queryLogFile(storePath), `${JSON.stringify({ path: logPath, at, queries, failed, skipped, warnings, unparsed }, null, 2)}\n`);
+  } catch (err) {
+    throw fileError("record the query log's results in", stateDir(storePath), err);
+  }
+}
+
+/** The last run's query-log record, or undefined when there is none (or it cannot be read). */
+export function readQueryLogRecord(storePath: string): QueryLogRecord | undefined {
+  try {
+    const rec = JSON.parse(fs.readFileSync(queryLogFile(storePath), "utf8")) as Partial<QueryLogRecord>;
+    if (typeof rec.path !== "string" || typeof rec.queries !== "number") return undefined;
+    return {
+      path: rec.path,
+      at: typeof rec.at === "string" ? rec.at : "",
+      queries: rec.queries,
+      failed: typeof rec.failed === "number" ? rec.failed : 0,
+      skipped: typeof rec.skipped === "number" ? rec.skipped : 0,
+      warnings: Array.isArray(rec.warnings) ? rec.warnings.filter((w): w is string => typeof w === "string") : [],
+      unparsed: Array.isArray(rec.unparsed) ? rec.unparsed.filter((u) => typeof u?.sql === "string" && typeof u?.reason === "string") : [],
+    };
+  } catch {
+    return undefined;
+  }
+}

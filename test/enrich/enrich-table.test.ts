@@ -26,6 +26,14 @@ COMMENT "订单表"
 DISTRIBUTED BY HASH(\`id\`) BUCKETS 8;`;
 
 describe("enrichTable", () => {
+  it("StarRocks' placeholder COMMENT \"OLAP\" is no table comment: not in the row, its search text or its tags", () => {
+    const definition = readCorpus("starrocks-tpch/ddl/customer.sql");
+    assert.match(definition, /COMMENT "OLAP"/);
+    const { row } = enrichTable(source(definition, { tableName: "customer" }), OPTIONS);
+    assert.equal(row.table_comment, "");
+    assert.doesNotMatch(row.search_text, /OLAP/);
+  });
+
   it("builds the v1 row a user sees: names, comments, enums, tags, relationships, search text", () => {
     const { row, structure } = enrichTable(source(ORDERS), OPTIONS);
     assert.deepEqual(Object.keys(row), V1_COLUMNS.filter((c) => c !== "vector"));

@@ -31,6 +31,20 @@ describe("extractEnums finds every pair", () => {
   it("accepts a single pair when the comment says it is an enumeration", () => {
     assert.deepEqual(pairs("性别 1=男"), ["1=男"]);
     assert.deepEqual(pairs("status: 1=paid"), ["1=paid"]);
+    assert.deepEqual(pairs("状态(1:有效)"), ["1=有效"]);
+    assert.deepEqual(pairs("type: 'B' - business"), ["B=business"]);
+  });
+
+  it("a single pair that does not clearly assign a code is prose: Level 3: admin only", () => {
+    assert.deepEqual(pairs("Level 3: admin only"), []);
+    assert.deepEqual(pairs("status 2: see the workflow doc"), []);
+  });
+
+  it("a JSON example in a comment is data, not codes; the codes beside it still count", () => {
+    assert.deepEqual(pairs('扩展属性, 例如 {"color": "red", "size": "L"}'), []);
+    assert.deepEqual(pairs('type config, e.g. {"mode": "fast", "retry": 3}'), []);
+    assert.deepEqual(pairs('[{"id": 1, "name": "a"}]'), []);
+    assert.deepEqual(pairs('状态 0=草稿, 1=发布; 扩展 {"k": "v"}'), ["0=草稿", "1=发布"]);
   });
 
   it("deduplicates by value, first label wins, order kept", () => {

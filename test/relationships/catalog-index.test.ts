@@ -28,6 +28,7 @@ describe("summarize", () => {
       columns: ["film_id", "title", "language_id"],
       primaryKey: ["film_id"],
       uniqueKeys: [["title"]],
+      columnTypes: ["int", "text", "int"],
     });
   });
 

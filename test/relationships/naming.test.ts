@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { abbreviates, columnShape, contracts, entityReadings, hierarchyOf, impliedKey, moduleStrippedEntity, prefixedStem, singular, tableEntity, words } from "../../src/relationships/naming.js";
+import { abbreviates, columnShape, contracts, entityReadings, hierarchyOf, isPersonRole, moduleStrippedEntity, namesOwnKey, prefixedStem, singular, tableEntity, words } from "../../src/relationships/naming.js";
 
 describe("reading names", () => {
   it("splits snake_case, CamelCase and upper case into lower-case words", () => {
@@ -75,14 +75,46 @@ describe("reading names", () => {
   });
 
   it("StarRocks implied keys: the sort-key column that names its own table", () => {
-    assert.ok(impliedKey("customer", "c_custkey"));
-    assert.ok(impliedKey("nation", "N_NATIONKEY"));
-    assert.ok(impliedKey("date_dim", "d_date_sk"));
-    assert.ok(impliedKey("orders", "order_id"));
-    assert.ok(impliedKey("events", "id"));
-    assert.ok(!impliedKey("lineitem", "l_orderkey"));
-    assert.ok(!impliedKey("partsupp", "ps_partkey"));
-    assert.ok(!impliedKey("orders", "o_orderdate"));
-    assert.ok(!impliedKey("orders", undefined));
+    assert.ok(namesOwnKey("customer", "c_custkey"));
+    assert.ok(namesOwnKey("nation", "N_NATIONKEY"));
+    assert.ok(namesOwnKey("date_dim", "d_date_sk"));
+    assert.ok(namesOwnKey("orders", "order_id"));
+    assert.ok(namesOwnKey("events", "id"));
+    assert.ok(!namesOwnKey("lineitem", "l_orderkey"));
+    assert.ok(!namesOwnKey("partsupp", "ps_partkey"));
+    assert.ok(!namesOwnKey("orders", "o_orderdate"));
+    assert.ok(!namesOwnKey("orders", ""));
+  });
+
+  it("a table's own key by name, on any table: <table>_id, <table>Id, abbreviations, compound abbreviations, TPC-DS prefixes", () => {
+    for (const [table, column] of [
+      ["actor", "actor_id"],
+      ["MediaType", "MediaTypeId"],
+      ["media_type", "mediatypeid"],
+      ["employees", "emp_no"],
+      ["departments", "dept_no"],
+      ["customer_address", "cust_addr_id"],
+      ["customer_address", "ca_address_sk"],
+      ["dim_customer", "customer_key"],
+      ["fct_orders", "order_key"],
+      ["t_order_8", "order_key"],
+      ["payment_p2007_01", "payment_id"],
+    ]) {
+      assert.ok(namesOwnKey(table, column), `${table}.${column}`);
+    }
+    for (const [table, column] of [
+      ["film_actor", "actor_id"],
+      ["film_actor", "film_id"],
+      ["payment", "customer_id"],
+      ["orders", "customer_fk"],
+      ["orders", "created_at"],
+    ]) {
+      assert.ok(!namesOwnKey(table, column), `${table}.${column}`);
+    }
+  });
+
+  it("person roles: support_rep_id, SupportRepId, owner_id, created_by, modified_by_user_id; not customer_id or by_id", () => {
+    for (const c of ["support_rep_id", "SupportRepId", "owner_id", "assignee_id", "created_by", "modified_by_user_id", "approvedBy"]) assert.ok(isPersonRole(c), c);
+    for (const c of ["customer_id", "by_id", "reporting_period", "owner"]) assert.ok(!isPersonRole(c), c);
   });
 });
