@@ -47,6 +47,8 @@ export interface NamespaceConfig {
   readonly maxConnections: number;
   /** `statement_timeout`: seconds any one statement may run before it is interrupted (default 120). */
   readonly statementTimeoutSeconds: number;
+  /** `max_queries_per_second`: the pace of the statements sent to a server engine (absent: no pace). */
+  readonly maxQueriesPerSecond?: number;
   /** How far statistics and relationship checks may read this database (the `sample_rows`, ... keys). */
   readonly sampling: SamplingRule;
 }
@@ -450,6 +452,7 @@ function readNamespace(name: string, entry: unknown, env: NodeJS.ProcessEnv): Na
     catalog: text("catalog"),
     maxConnections: intAt(entry, "max_connections", `${keyPath}.max_connections`, env, 1, 1024) ?? DEFAULT_MAX_CONNECTIONS,
     statementTimeoutSeconds: intAt(entry, "statement_timeout", `${keyPath}.statement_timeout`, env, 1, 86_400) ?? DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+    maxQueriesPerSecond: intAt(entry, "max_queries_per_second", `${keyPath}.max_queries_per_second`, env, 1, 100_000),
     sampling: {
       sampleRows: intAt(entry, "sample_rows", `${keyPath}.sample_rows`, env, 0, 1_000_000_000) ?? DEFAULT_SAMPLING.sampleRows,
       exactCountMaxRows: intAt(entry, "exact_count_max_rows", `${keyPath}.exact_count_max_rows`, env, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SAMPLING.exactCountMaxRows,

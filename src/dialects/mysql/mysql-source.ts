@@ -7,6 +7,7 @@ import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import { introspectCatalog } from "./mysql-introspection.js";
 import { readTableStatistics } from "./mysql-statistics.js";
 import { checkRelationship } from "./mysql-relationship-check.js";
@@ -50,6 +51,7 @@ export class MySqlSource implements LiveSource {
   private readonly active = new Map<number, mysql.PoolConnection>();
   private interrupted = false;
   private closed = false;
+  private readonly throttle: QueryThrottle | undefined;
 
   private constructor(
     private readonly ns: LiveNamespace,
@@ -59,6 +61,7 @@ export class MySqlSource implements LiveSource {
     private readonly mariadb: boolean,
   ) {
     this.dialect = mariadb ? "mariadb" : "mysql";
+    this.throttle = throttleFor(ns.maxQueriesPerSecond);
   }
 
   static async open(ns: LiveNamespace): Promise<MySqlSource> {
@@ -104,7 +107,7 @@ export class MySqlSource implements LiveSource {
       await conn.query("SET SESSION TRANSACTION READ ONLY");
       await conn.query(this.mariadb ? `SET SESSION max_statement_time = ${this.ns.statementTimeoutSeconds ?? 120}` : `SET SESSION max_execution_time = ${(this.ns.statementTimeoutSeconds ?? 120) * 1000}`);
       this.active.set(conn.threadId, conn);
-      return await work(conn);
+      return await work(paced(conn, this.throttle, ["query", "execute"]));
     } catch (err) {
       lost = connectionLost(err);
       throw sourceError(err, this.where, this.server);

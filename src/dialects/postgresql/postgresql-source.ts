@@ -8,6 +8,7 @@ import pg from "pg";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
 import { readTableStatistics } from "./postgresql-statistics.js";
 import { checkRelationship } from "./postgresql-relationship-check.js";
@@ -48,12 +49,15 @@ export class PostgresSource implements LiveSource {
   private readonly active = new Set<pg.PoolClient>();
   private interrupted = false;
   private closed = false;
+  private readonly throttle: QueryThrottle | undefined;
 
   private constructor(
     private readonly ns: LiveNamespace,
     private readonly server: ServerAddress,
     private readonly where: string,
-  ) {}
+  ) {
+    this.throttle = throttleFor(ns.maxQueriesPerSecond);
+  }
 
   /** Connects once (so a wrong host, user or database is an error before any work) and returns the source. */
   static async open(ns: LiveNamespace): Promise<PostgresSource> {
@@ -100,7 +104,7 @@ export class PostgresSource implements LiveSource {
     try {
       client = await this.pool(database).connect();
       this.active.add(client);
-      return await work(client);
+      return await work(paced(client, this.throttle, ["query"]));
     } catch (err) {
       // a connection the server broke is not given back to the pool
       if (client) client.release(err instanceof Error && !(err instanceof DatusError) ? err : undefined);

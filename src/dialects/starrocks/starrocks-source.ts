@@ -5,6 +5,7 @@
  * transactions: the tool sends nothing but SELECT and SHOW statements. `catalog`, when set, is the session's
  * catalog (`SET CATALOG`) and the tables' catalog_name.
  */
+import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
@@ -51,6 +52,7 @@ function sourceError(err: unknown, where: string, server: ServerAddress): DatusE
 }
 
 export class StarRocksSource implements LiveSource {
+  private readonly throttle: QueryThrottle | undefined;
   readonly dialect = "starrocks" as const;
   private readonly active = new Map<number, mysql.PoolConnection>();
   private interrupted = false;
@@ -61,7 +63,9 @@ export class StarRocksSource implements LiveSource {
     private readonly server: ServerAddress,
     private readonly pool: mysql.Pool,
     private readonly where: string,
-  ) {}
+  ) {
+    this.throttle = throttleFor(ns.maxQueriesPerSecond);
+  }
 
   /** Connects once (a wrong host, user or database is an error before any work) and returns the source. */
   static async open(ns: LiveNamespace): Promise<StarRocksSource> {
@@ -97,7 +101,7 @@ export class StarRocksSource implements LiveSource {
       conn = await this.pool.getConnection();
       for (const sql of sessionStatements(this.ns.statementTimeoutSeconds ?? 120, this.ns.catalog ?? "")) await conn.query(sql);
       this.active.set(conn.threadId, conn);
-      return await work(conn);
+      return await work(paced(conn, this.throttle, ["query", "execute"]));
     } catch (err) {
       throw sourceError(err, this.where, this.server);
     } finally {
