@@ -89,6 +89,15 @@ async function checkAgainstCatalog(store: string): Promise<number> {
     assert.equal(stats.Milliseconds.max, truth.hi);
     assert.equal(stats.GenreId.distinct, truth.genres);
     assert.ok(Math.abs(stats.UnitPrice.mean - Number(truth.price)) < 1e-9, "mean of a NUMERIC column");
+    // a low-cardinality column's values with their counts, as a GROUP BY of the engine says, and how they were read
+    const media = (JSON.parse(String(track.sample_statistics)) as Record<string, { top_values?: { value: string; count: number }[]; method?: string }>).MediaTypeId;
+    const grouped = sqliteRows(db, "SELECT CAST(MediaTypeId AS TEXT) AS v, count(*) AS n FROM Track GROUP BY MediaTypeId");
+    assert.deepEqual(
+      (media.top_values ?? []).map((v) => [v.value, v.count]).sort(),
+      grouped.map((g) => [String(g.v), Number(g.n)]).sort(),
+      "Track.MediaTypeId top values",
+    );
+    assert.equal(media.method, "exact", "Track fits in the sample: read whole");
     return foreignKeys;
   });
 }

@@ -9,7 +9,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { configError, DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import type { LiveNamespace, LiveSource, LiveSourceOptions, LiveTable, StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./sqlite-introspection.js";
 import { SqliteConnection } from "./sqlite-sql.js";
 import { readTableStatistics } from "./sqlite-statistics.js";
@@ -80,7 +80,7 @@ export class SqliteSource implements LiveSource {
 
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(conn, table, options.sampleRows));
+    return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
   }
 
   /** See {@link LiveSource.interrupt}. */

@@ -1,13 +1,15 @@
 /**
- * Row count and column statistics of one SQLite table or view: the exact `count(*)`, then one aggregate
- * query for every column over the first `sampleRows` rows when the table is larger (SQLite has no
- * TABLESAMPLE). SQLite stores any value in any column, so numeric figures count only the INTEGER and REAL
+ * Row count and column statistics of one SQLite table or view: the exact `count(*)` (SQLite keeps no row
+ * estimate without ANALYZE), then one aggregate query for every column over the first `sample_rows` rows
+ * when the table is larger (SQLite has no TABLESAMPLE), and one for the values of low-cardinality columns
+ * over the same rows; provenance as the other engines record it. SQLite stores any value in any column, so numeric figures count only the INTEGER and REAL
  * values of a column of numeric affinity; std is the sample standard deviation, from the sum of squared
  * deviations from the mean (a second pass over the materialised sample, no cancellation of large sums).
  * Means and stds are rounded to 12 significant digits.
  */
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
+import { cellText, columnMethod, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, topValueCandidates, withTopValues } from "../column-profile.js";
 import { finiteNumber, quoteIdent, type Row, type SqliteConnection, text } from "./sqlite-sql.js";
 
 const FLOAT_DIGITS = 12;
@@ -32,18 +34,19 @@ function round(v: number | null): number | null {
   return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
 }
 
-export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, sampleRows: number): Promise<TableStatistics> {
+export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
   const columnRows = (await conn.all(`SELECT name, type, hidden FROM pragma_table_xinfo(?) ORDER BY cid`, [table.tableName])).filter((c) => Number(c.hidden) !== 1);
   if (columnRows.length === 0) {
     throw new DatusError("source", `SQLite table ${table.identifier} not found`, "the table may have been dropped or renamed since the catalog was read; run the command again");
   }
   const from = `main.${quoteIdent(table.tableName)}`;
   const rowCount = finiteNumber((await conn.all(`SELECT count(*) AS n FROM ${from}`))[0]?.n) ?? 0;
-  const sample = Number.isFinite(sampleRows) ? Math.max(0, Math.floor(sampleRows)) : 0;
-  if (sample === 0 || rowCount === 0) return { rowCount, columns: {} };
+  const plan = readPlan(rowCount, rule);
+  const provenance = provenanceOf("exact", null, plan, "first_rows", rule);
+  if (plan.read === "none") return { rowCount, columns: {}, provenance };
 
   const planned = columnRows.map((r) => ({ name: text(r.name), kind: statisticsKind(text(r.type)) }));
-  const sampled = rowCount > sample ? `SELECT * FROM ${from} LIMIT ${sample}` : `SELECT * FROM ${from}`;
+  const sampled = plan.read === "sample" ? `SELECT * FROM ${from} LIMIT ${plan.rows}` : `SELECT * FROM ${from}`;
   // numbers only: a TEXT value in a numeric column would count as 0 in avg()
   const num = (c: string) => `CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${c} END`;
   const means: string[] = [];
@@ -65,9 +68,10 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
   const stats: Row = (await conn.all(sql))[0] ?? {};
   const n = finiteNumber(stats.n) ?? 0;
   const columns: Record<string, ColumnStatistics> = {};
+  const method = columnMethod(plan, "first_rows");
   planned.forEach((col, i) => {
     const nonNull = finiteNumber(stats[`c${i}_nn`]) ?? 0;
-    const base: ColumnStatistics = { null_fraction: n === 0 ? null : (n - nonNull) / n, distinct: finiteNumber(stats[`c${i}_d`]), sampled_rows: n };
+    const base: ColumnStatistics = { null_fraction: n === 0 ? null : (n - nonNull) / n, distinct: finiteNumber(stats[`c${i}_d`]), sampled_rows: n, ...method };
     if (col.kind === "numeric") {
       const k = finiteNumber(stats[`c${i}_k`]) ?? 0;
       const ss = finiteNumber(stats[`c${i}_ss`]);
@@ -80,5 +84,14 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
       columns[col.name] = base;
     }
   });
-  return { rowCount, columns };
+  const candidates = topValueCandidates(planned.map((c, i) => ({ name: c.name, distinct: finiteNumber(stats[`c${i}_d`]), eligible: c.kind !== "other" })), rule);
+  if (candidates.length === 0) return { rowCount, columns, provenance };
+  // the same rows once more, one GROUP BY per column (the values never leave this function but as top_values)
+  const branches = candidates.map((c, j) => {
+    const col = quoteIdent(planned[c].name);
+    return `SELECT ${j} AS k, substr(CAST(${col} AS TEXT), 1, ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
+  });
+  const valueRows = await conn.all(`WITH s AS MATERIALIZED (${sampled})\n${branches.join("\nUNION ALL ")}`);
+  const topRows = valueRows.map((r) => ({ column: candidates[Number(r.k)], value: cellText(r.v) ?? "", count: finiteNumber(r.n) ?? 0 }));
+  return { rowCount, columns: withTopValues(columns, planned.map((c) => c.name), topRows, (i) => finiteNumber(stats[`c${i}_nn`]) ?? 0, rule), provenance };
 }
