@@ -129,8 +129,9 @@ function readConfig(args: CommonArgs): AgentConfig | undefined {
  * - `write`: it must exist and be writable (migrate, embed);
  * - `write-or-missing`: it may be missing; when there it must be writable (bootstrap and migrate --import-only,
  *   which create it; rollback, which can bring a deleted store back from its backup).
+ * - `read-or-missing`: it may be missing and is never written (bootstrap --dry-run).
  */
-export type StoreUse = "read" | "write" | "write-or-missing";
+export type StoreUse = "read" | "read-or-missing" | "write" | "write-or-missing";
 
 /** The store of the command running, once known: failure hints say how much room is left on its disk. */
 let activeStore: string | undefined;
@@ -188,7 +189,7 @@ function checkStore(storePath: string, use: StoreUse, origin: StoreOrigin): void
     return;
   }
   if (!stat.isDirectory()) throw storeUsage(`${named} is a file, not a store directory`, fix, origin);
-  if (use !== "read") checkWritable(storePath, named);
+  if (use === "write" || use === "write-or-missing") checkWritable(storePath, named);
 }
 
 function storeUsage(message: string, hint: string, origin: StoreOrigin): DatusError {

@@ -189,3 +189,30 @@ export function cellText(value: unknown): string | null {
   if (value instanceof Date) return value.toISOString();
   return String(value);
 }
+
+/**
+ * The read plan a dry run shows (`planStatistics`): the catalog's estimate stands for the row count the real
+ * run would count. Without an estimate the table is shown read whole, as the real run reads any table of at
+ * most `sampleRows` rows; a larger one is sampled instead.
+ */
+export function plannedRead(estimate: number | null, rule: ProfileRule): ReadPlan {
+  if (estimate !== null) return readPlan(estimate, rule);
+  return readPlan(1, rule);
+}
+
+/** The columns (indexes) that may get a top-values query: those {@link topValueCandidates} keeps when few distinct values are found. */
+export function possibleTopValueCandidates(columns: readonly { readonly name: string; readonly eligible: boolean }[], rule: ProfileRule): number[] {
+  return topValueCandidates(columns.map((c) => ({ ...c, distinct: 1 })), rule);
+}
+
+/** The purpose of the per-column statement of a plan, in words. */
+export function statisticsPurpose(plan: ReadPlan, estimate: number | null, sampling: SamplingMethod, sampleRows: number): string {
+  const unknown = estimate === null ? ` (no catalog estimate: read whole when the count finds at most ${sampleRows} rows, else sampled)` : "";
+  if (plan.read === "sample") return `column figures over a ${sampling.replace("_", " ")} sample of about ${plan.rows} rows`;
+  return `column figures over every row${unknown}`;
+}
+
+/** The purpose of the top-values statement of a plan, in words. */
+export function topValuesPurpose(columns: readonly string[], rule: ProfileRule): string {
+  return `top values of ${columns.length} column(s) over the same rows, run only for those found with at most ${rule.topValues} distinct values`;
+}

@@ -45,6 +45,20 @@ export function profileRule(options: StatisticsOptions): ProfileRule {
   return { ...DEFAULT_SAMPLING, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
 }
 
+/**
+ * One statement {@link LiveSource.tableStatistics} would run against a table, as `--dry-run` lists it: the exact
+ * text the real run sends (built by the same function), its bound parameters, and how many rows it would read.
+ */
+export interface PlannedStatement {
+  readonly sql: string;
+  /** Values bound to its placeholders (`?`, `$1`), when it has any. */
+  readonly params?: readonly unknown[];
+  /** Rows the statement would read from the table, from the catalog's estimate; null: the catalog has none (views, tables never analysed). */
+  readonly estimatedRows: number | null;
+  /** What the statement is for, in words. */
+  readonly purpose: string;
+}
+
 /** A live database opened for reading metadata. It never writes to the database. */
 export interface LiveSource {
   /** The SQL dialect of the engine, as the DDL reader names it. */
@@ -63,6 +77,13 @@ export interface LiveSource {
    * `provenance` says how each figure was obtained. Safe to call concurrently; callers cap the concurrency.
    */
   tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /**
+   * The statements {@link tableStatistics} would run on `table` with `options`, none of them run: only the
+   * catalog query giving the columns and the row estimate is. The row estimate stands for the row count the
+   * real run would count; the top-values statement is listed for every column that may get top values (the
+   * real run keeps those found with at most `topValues` distinct values). Engines without it cannot plan.
+   */
+  planStatistics?(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]>;
   /**
    * Measures an undeclared relationship on the data (see `src/relationships/verify-with-data.ts`): of the
    * non-null from-values (a sample of about `rule.sampleRows` rows on a larger table), how many rows and distinct

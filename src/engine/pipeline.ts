@@ -31,6 +31,11 @@ export interface StatisticsSource {
   /** The namespace's sampling rule; absent: `sampleRows` of the pipeline options, other keys their defaults. */
   readonly rule?: StatisticsOptions;
   tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
+  /**
+   * A dry run: each table is handed here instead of being read (its statements are planned later, from the
+   * catalog); `tableStatistics` is never called and the row keeps what it has.
+   */
+  readonly planOnly?: (table: SourceTable) => void;
 }
 
 /**
@@ -192,6 +197,10 @@ export async function runPipeline(
   async function addStatistics(result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> {
     const stats = options.statistics;
     if (!stats || !statsLimit) return result;
+    if (stats.planOnly) {
+      result.rows.forEach((_, i) => stats.planOnly!(sources[i]));
+      return result;
+    }
     const rows = await Promise.all(
       result.rows.map((row, i) =>
         statsLimit(async () => {

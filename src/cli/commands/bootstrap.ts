@@ -15,11 +15,14 @@ import {
   logFormatOf,
   namespaceDialect,
   parseDialect,
+  type Context,
   resolveContext,
   runCommand,
   withCommonOptions,
 } from "../context.js";
-import { printImportSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
+import { out, printImportSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
+import { planStatistics, printNoPlan, printStatisticsPlans } from "../statistics-plan.js";
+import { printable } from "../../printable.js";
 
 interface BootstrapArgs extends CommonArgs {
   readonly database?: string;
@@ -30,6 +33,7 @@ interface BootstrapArgs extends CommonArgs {
   readonly incremental?: string | boolean;
   readonly skipBackup?: string | boolean;
   readonly queryLog?: string;
+  readonly dryRun?: string | boolean;
 }
 
 export const bootstrapCommand = {
@@ -45,21 +49,25 @@ export const bootstrapCommand = {
       .option("incremental", boolOption("only tables whose DDL changed since the last run", false))
       .option("skip-backup", boolOption("do not copy an existing store directory first", false))
       .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
+      .option("dry-run", boolOption("list the tables and, with statistics, the queries each would get with the rows they would read (catalog estimates); run none, write nothing", false))
       .example("$0 bootstrap --config conf/agent.yml --namespace demo --extract-statistics=true", "build the demo store from the demo DuckDB file")
-      .example("$0 bootstrap --config conf/agent.yml --database=my_db --schema=public --dialect=duckdb --incremental", "nightly refresh of changed tables"),
+      .example("$0 bootstrap --config conf/agent.yml --database=my_db --schema=public --dialect=duckdb --incremental", "nightly refresh of changed tables")
+      .example("$0 bootstrap --config conf/agent.yml --namespace prod --extract-statistics=true --dry-run", "see the statistics queries per table and the rows they would read, touching nothing"),
   handler: (argv: ArgumentsCamelCase<BootstrapArgs>) =>
     runCommand(logFormatOf(argv), async () => {
       const extractStatistics = flag("--extract-statistics", argv.extractStatistics, true);
       const extractRelationships = flag("--extract-relationships", argv.extractRelationships, true);
       const incremental = flag("--incremental", argv.incremental, false);
       const skipBackup = flag("--skip-backup", argv.skipBackup, false);
-      const ctx = resolveContext(argv, { live: true, store: "write-or-missing" });
+      const dryRun = flag("--dry-run", argv.dryRun, false);
+      const ctx = resolveContext(argv, { live: true, store: dryRun ? "read-or-missing" : "write-or-missing" });
       if (!ctx.namespace) throw usageError("bootstrap reads a live database, which needs a namespace", "pass --config and --namespace naming it in agent.namespace");
       if (argv.dialect && parseDialect(argv.dialect, "--dialect") !== namespaceDialect(ctx.namespace)) {
         throw usageError(`--dialect ${argv.dialect} does not match namespace ${ctx.namespace.name} (type ${ctx.namespace.type})`, "drop --dialect, or choose the namespace of that engine");
       }
       if (argv.queryLog && !fs.existsSync(argv.queryLog)) throw usageError(`--query-log ${argv.queryLog}: no such file or directory`, "give a .sql file, a directory of them, or a JSONL file with a `sql` field");
       const signal = interruptSignal(ctx.progress);
+      if (dryRun) return dryRunBootstrap(ctx, { database: argv.database ?? ctx.namespace.database, schema: argv.schema ?? ctx.namespace.schema, extractStatistics, signal });
       const embedding = await resolveEmbedding(ctx.config, { keepVectors: false, signal });
       const live = await openLiveSource(ctx.namespace);
       // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
@@ -95,3 +103,32 @@ export const bootstrapCommand = {
       }
     }),
 };
+
+/**
+ * `bootstrap --dry-run`: the tables (one catalog read) and, with statistics, the statements each would get
+ * with the rows they would read, from the catalog's estimates. No store, lock, backup or bookkeeping; no
+ * statement reads a table; the embedding model is not loaded.
+ */
+async function dryRunBootstrap(
+  ctx: Context,
+  options: { readonly database?: string; readonly schema?: string; readonly extractStatistics: boolean; readonly signal: AbortSignal },
+): Promise<number> {
+  const ns = ctx.namespace!;
+  const live = await openLiveSource(ns);
+  options.signal.addEventListener("abort", () => live.interrupt(), { once: true });
+  try {
+    const tables = await live.listTables({ database: options.database, schema: options.schema });
+    ctx.progress.log(`dry run: ${tables.length} table(s) in the live database; no store, lock or backup is made, and no query reads a table`);
+    if (options.extractStatistics && live.planStatistics) {
+      printStatisticsPlans(await planStatistics(live, tables.map((t) => t.source), ns.sampling, ns.maxConnections, options.signal), ctx.logFormat);
+    } else {
+      for (const t of tables) {
+        out(ctx.logFormat === "json" ? JSON.stringify({ event: "dry_run_table", table: t.source.identifier, table_type: t.source.tableType }) : `${printable(t.source.identifier)} (${t.source.tableType})`);
+      }
+      if (options.extractStatistics) printNoPlan(live, ctx.logFormat);
+    }
+    return options.signal.aborted ? 130 : 0;
+  } finally {
+    await live.close();
+  }
+}

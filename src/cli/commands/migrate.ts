@@ -28,6 +28,8 @@ import {
   withCommonOptions,
 } from "../context.js";
 import { printImportSummary, printMigrateSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
+import { planStatistics, printNoPlan, printStatisticsPlans } from "../statistics-plan.js";
+import type { SourceTable } from "../../model.js";
 
 interface MigrateArgs extends CommonArgs {
   readonly dialect?: string;
@@ -62,7 +64,7 @@ export const migrateCommand = {
       .option("clear", boolOption("empty the table before importing (needs --import-schemas; never without a backup)", false))
       .option("force", boolOption("redo every table, even those already v1", false))
       .option("skip-backup", boolOption("do not copy the store directory first", false))
-      .option("dry-run", boolOption("do everything but write: print what would change", false))
+      .option("dry-run", boolOption("do everything but write: print what would change (with --extract-statistics: the queries per table and the rows they would read, none run)", false))
       .option("llm-fallback", boolOption("ask an LLM for DDL no parser reads", false))
       .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target); only with --llm-fallback" })
       .option("llm-timeout", numberOption(`seconds to wait for one LLM answer (default ${DEFAULT_LLM_TIMEOUT_S}); with --llm-fallback`))
@@ -74,6 +76,7 @@ export const migrateCommand = {
       .example("$0 migrate --config conf/agent.yml --namespace demo", "upgrade the demo namespace's store")
       .example("$0 migrate --config conf/agent.yml --extract-statistics=true --import-schemas --force", "full migration: statistics, relationships, live import")
       .example("$0 migrate --db-path ~/.datus/data/datus_db_prod --dialect mysql --dry-run", "see what would change in an orphan store")
+      .example("$0 migrate --config conf/agent.yml --namespace prod --extract-statistics=true --dry-run", "list the statistics queries per table with the rows they would read, running none")
       .example("$0 migrate --config conf/agent.yml --shard 2/4", "the second of four parallel processes")
       .example("$0 migrate --config conf/agent.yml --keep-vectors && $0 embed --config conf/agent.yml", "migrate now, embed later where the model is"),
   handler: (argv: ArgumentsCamelCase<MigrateArgs>) => runCommand(logFormatOf(argv), () => runMigrate(argv)),
@@ -151,7 +154,13 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   if ((extractStatistics || importSchemas) && ctx.namespace) live = await openLiveSource(ctx.namespace);
   // a Ctrl-C stops the source's running statements too: the run then commits what is done and exits
   signal.addEventListener("abort", () => live?.interrupt(), { once: true });
-  const statistics = extractStatistics && live ? { maxConnections: ctx.namespace!.maxConnections, rule: ctx.namespace!.sampling, tableStatistics: live.tableStatistics.bind(live) } : undefined;
+  // a dry run reads no table: each table the statistics would read is planned instead, from the catalog
+  const planned = new Map<string, SourceTable>();
+  const planOnly = dryRun && live?.planStatistics ? (table: SourceTable) => void planned.set(table.identifier, table) : undefined;
+  const statistics =
+    extractStatistics && live && (!dryRun || planOnly)
+      ? { maxConnections: ctx.namespace!.maxConnections, rule: ctx.namespace!.sampling, tableStatistics: live.tableStatistics.bind(live), planOnly }
+      : undefined;
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
   // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
@@ -204,7 +213,15 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
       });
       printImportSummary(imported, ctx.storePath, ctx.logFormat);
     } else if (importSchemas && dryRun) {
-      ctx.progress.log(`dry run: would import ${(await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema })).length} tables from the live database${clear ? " after clearing the table" : ""}`);
+      const tables = await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema });
+      ctx.progress.log(`dry run: would import ${tables.length} tables from the live database${clear ? " after clearing the table" : ""}`);
+      if (planOnly) for (const t of tables) planOnly(t.source);
+    }
+    if (extractStatistics && dryRun && live && !signal.aborted) {
+      if (planOnly) {
+        const tables = [...planned.values()].sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+        printStatisticsPlans(await planStatistics(live, tables, ctx.namespace!.sampling, ctx.namespace!.maxConnections, signal), ctx.logFormat);
+      } else printNoPlan(live, ctx.logFormat);
     }
   } finally {
     lock?.release();

@@ -12,10 +12,10 @@ import type { SourceTable, TableStatistics } from "../../model.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
 import { checkRelationship } from "./duckdb-relationship-check.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./duckdb-introspection.js";
 import { queryRows, text } from "./duckdb-sql.js";
-import { readTableStatistics } from "./duckdb-statistics.js";
+import { planTableStatistics, readTableStatistics } from "./duckdb-statistics.js";
 
 const URI_PREFIX = "duckdb:///";
 
@@ -108,6 +108,11 @@ export class DuckDbSource implements LiveSource {
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.planStatistics}: the catalog is read, nothing else. */
+  async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
+    return this.withConnection((conn) => planTableStatistics(conn, table, profileRule(options)));
   }
 
   /** See {@link LiveSource.checkRelationship}. */

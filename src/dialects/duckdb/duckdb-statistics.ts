@@ -12,7 +12,23 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
-import { cellText, columnMethod, countExactly, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, topValueCandidates, withTopValues } from "../column-profile.js";
+import {
+  cellText,
+  columnMethod,
+  countExactly,
+  MAX_VALUE_TEXT,
+  plannedRead,
+  possibleTopValueCandidates,
+  type ProfileRule,
+  provenanceOf,
+  type ReadPlan,
+  readPlan,
+  statisticsPurpose,
+  topValueCandidates,
+  topValuesPurpose,
+  withTopValues,
+} from "../column-profile.js";
+import type { PlannedStatement } from "../live-source.js";
 import {
   finiteNumber,
   optionalText,
@@ -83,8 +99,15 @@ SELECT c.column_name, c.data_type, t.estimated_size
  WHERE c.database_name = $database AND c.schema_name = $schema AND c.table_name = $table
 ORDER BY c.column_index`;
 
-/** Row count and column statistics of `table` (see the module comment). */
-export async function readTableStatistics(conn: DuckDBConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+/** What the catalog says of a table before any statement reads it. */
+interface Catalog {
+  readonly from: string;
+  /** duckdb_tables().estimated_size (none for views). */
+  readonly estimate: number | null;
+  readonly columns: readonly PlannedColumn[];
+}
+
+async function readCatalog(conn: DuckDBConnection, table: SourceTable): Promise<Catalog> {
   const columnRows = await queryRows(conn, COLUMNS_SQL, {
     database: table.databaseName,
     schema: table.schemaName,
@@ -97,32 +120,66 @@ export async function readTableStatistics(conn: DuckDBConnection, table: SourceT
       "the table may have been dropped or renamed since the catalog was read; run the command again",
     );
   }
-  const from = qualifiedName(table.databaseName, table.schemaName, table.tableName);
-  const estimate = finiteNumber(columnRows[0], "estimated_size");
+  return {
+    from: qualifiedName(table.databaseName, table.schemaName, table.tableName),
+    estimate: finiteNumber(columnRows[0], "estimated_size"),
+    columns: columnRows.map((row) => ({ name: text(row, "column_name"), kind: statisticsKind(text(row, "data_type")) })),
+  };
+}
+
+// The statements, built here only: the real run and the dry run's plan send the same text.
+const countSql = (cat: Catalog) => `SELECT count(*) AS n FROM ${cat.from}`;
+
+/** A table that fits in the sample is read whole: exact figures, and no reservoir to pay for. */
+const rowsRead = (cat: Catalog, plan: ReadPlan) => (plan.read === "all" ? cat.from : `(SELECT * FROM ${cat.from} USING SAMPLE reservoir(${plan.read === "sample" ? plan.rows : 0} ROWS) REPEATABLE (42))`);
+
+const statisticsSql = (cat: Catalog, rows: string) => `SELECT ${statisticsSelectList(cat.columns)}\n  FROM ${rows}`;
+
+/** A sample drawn once and materialised, then one GROUP BY per column. */
+function topValuesSql(cat: Catalog, plan: ReadPlan, rows: string, candidates: readonly number[]): string {
+  const branches = candidates.map((c, j) => {
+    const col = quoteIdent(cat.columns[c].name);
+    return `SELECT ${j} AS k, left(CAST(${col} AS VARCHAR), ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
+  });
+  return `WITH s AS ${plan.read === "all" ? `(SELECT * FROM ${cat.from})` : `MATERIALIZED ${rows}`}\n${branches.join("\nUNION ALL ")}`;
+}
+
+/** The statements {@link readTableStatistics} would run (see `LiveSource.planStatistics`); only the catalog is read. */
+export async function planTableStatistics(conn: DuckDBConnection, table: SourceTable, rule: ProfileRule): Promise<PlannedStatement[]> {
+  const cat = await readCatalog(conn, table);
+  const out: PlannedStatement[] = [];
+  if (countExactly(cat.estimate, rule)) out.push({ sql: countSql(cat), estimatedRows: cat.estimate, purpose: "row_count: count every row" });
+  const plan = plannedRead(cat.estimate, rule);
+  if (plan.read === "none") return out;
+  const rows = rowsRead(cat, plan);
+  // a reservoir sample reads the whole table to draw its rows
+  out.push({ sql: statisticsSql(cat, rows), estimatedRows: cat.estimate, purpose: statisticsPurpose(plan, cat.estimate, "reservoir", rule.sampleRows) });
+  const candidates = possibleTopValueCandidates(cat.columns.map((c) => ({ name: c.name, eligible: c.kind !== "other" })), rule);
+  if (candidates.length > 0) {
+    out.push({ sql: topValuesSql(cat, plan, rows, candidates), estimatedRows: cat.estimate, purpose: topValuesPurpose(candidates.map((c) => cat.columns[c].name), rule) });
+  }
+  return out;
+}
+
+/** Row count and column statistics of `table` (see the module comment). */
+export async function readTableStatistics(conn: DuckDBConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+  const cat = await readCatalog(conn, table);
+  const { estimate } = cat;
   const exact = countExactly(estimate, rule);
-  const [countRow] = exact ? await queryRows(conn, `SELECT count(*) AS n FROM ${from}`) : [];
+  const [countRow] = exact ? await queryRows(conn, countSql(cat)) : [];
   const rowCount = exact ? (finiteNumber(countRow, "n") ?? 0) : (estimate ?? 0);
   const plan = readPlan(rowCount, rule);
   const provenance = provenanceOf(exact ? "exact" : "catalog_estimate", estimate, plan, "reservoir", rule);
   if (plan.read === "none") return { rowCount, columns: {}, provenance };
 
-  const planned = columnRows.map((row) => ({
-    name: text(row, "column_name"),
-    kind: statisticsKind(text(row, "data_type")),
-  }));
-  // A table that fits in the sample is read whole: exact figures, and no reservoir to pay for.
-  const rows = plan.read === "all" ? from : `(SELECT * FROM ${from} USING SAMPLE reservoir(${plan.rows} ROWS) REPEATABLE (42))`;
+  const planned = cat.columns;
+  const rows = rowsRead(cat, plan);
   const names = planned.map((c) => c.name);
-  const [stats] = await queryRows(conn, `SELECT ${statisticsSelectList(planned)}\n  FROM ${rows}`);
+  const [stats] = await queryRows(conn, statisticsSql(cat, rows));
   const columns = columnStatistics(planned, stats, columnMethod(plan, "reservoir"));
   const candidates = topValueCandidates(planned.map((c, i) => ({ name: c.name, distinct: finiteNumber(stats, `c${i}_d`), eligible: c.kind !== "other" })), rule);
   if (candidates.length === 0) return { rowCount, columns, provenance };
-  // a sample drawn once and materialised, then one GROUP BY per column
-  const branches = candidates.map((c, j) => {
-    const col = quoteIdent(planned[c].name);
-    return `SELECT ${j} AS k, left(CAST(${col} AS VARCHAR), ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
-  });
-  const valueRows = await queryRows(conn, `WITH s AS ${plan.read === "all" ? `(SELECT * FROM ${from})` : `MATERIALIZED ${rows}`}\n${branches.join("\nUNION ALL ")}`);
+  const valueRows = await queryRows(conn, topValuesSql(cat, plan, rows, candidates));
   const topRows = valueRows.map((r) => ({ column: candidates[Number(r.k)], value: cellText(r.v) ?? "", count: finiteNumber(r, "n") ?? 0 }));
   return { rowCount, columns: withTopValues(columns, names, topRows, (i) => finiteNumber(stats, `c${i}_nn`) ?? 0, rule), provenance };
 }

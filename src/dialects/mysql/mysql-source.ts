@@ -6,10 +6,10 @@
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import { introspectCatalog } from "./mysql-introspection.js";
-import { readTableStatistics } from "./mysql-statistics.js";
+import { planTableStatistics, readTableStatistics } from "./mysql-statistics.js";
 import { checkRelationship } from "./mysql-relationship-check.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
@@ -137,6 +137,11 @@ export class MySqlSource implements LiveSource {
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.planStatistics}: the catalog is read, nothing else. */
+  async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
+    return this.withConnection((conn) => planTableStatistics(conn, table, profileRule(options)));
   }
 
   async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {

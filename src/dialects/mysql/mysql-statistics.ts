@@ -8,7 +8,23 @@
 import type mysql from "mysql2/promise";
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
-import { cellText, columnMethod, countExactly, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, topValueCandidates, withTopValues } from "../column-profile.js";
+import {
+  cellText,
+  columnMethod,
+  countExactly,
+  MAX_VALUE_TEXT,
+  plannedRead,
+  possibleTopValueCandidates,
+  type ProfileRule,
+  provenanceOf,
+  type ReadPlan,
+  readPlan,
+  statisticsPurpose,
+  topValueCandidates,
+  topValuesPurpose,
+  withTopValues,
+} from "../column-profile.js";
+import type { PlannedStatement } from "../live-source.js";
 import { finiteNumber, quoteIdent, type Row } from "./mysql-sql.js";
 
 const FLOAT_DIGITS = 12;
@@ -43,23 +59,45 @@ SELECT c.COLUMN_NAME AS name, c.DATA_TYPE AS type, t.TABLE_TYPE AS table_type, t
  WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ?
  ORDER BY c.ORDINAL_POSITION`;
 
-export async function readTableStatistics(conn: mysql.PoolConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+/** What the catalog says of a table before any statement reads it. */
+interface Catalog {
+  readonly from: string;
+  /** TABLE_ROWS of a base table, when positive. */
+  readonly estimate: number | null;
+  readonly columns: readonly { readonly name: string; readonly kind: Kind }[];
+}
+
+async function readCatalog(conn: mysql.PoolConnection, table: SourceTable): Promise<Catalog> {
   const columnRows = await rows(conn, COLUMNS_SQL, [table.databaseName, table.tableName]);
   if (columnRows.length === 0) {
     throw new DatusError("source", `table ${table.identifier} not found`, "the table may have been dropped or renamed since the catalog was read; run the command again");
   }
-  const from = `${quoteIdent(table.databaseName)}.${quoteIdent(table.tableName)}`;
   const isTable = /BASE TABLE/i.test(String(columnRows[0].table_type ?? ""));
   const reported = finiteNumber(columnRows[0].estimate);
-  const estimate = isTable && reported !== null && reported > 0 ? reported : null;
-  const exact = countExactly(estimate, rule);
-  const rowCount = exact ? (finiteNumber((await rows(conn, `SELECT count(*) AS n FROM ${from}`))[0]?.n) ?? 0) : (estimate ?? 0);
-  const plan = readPlan(rowCount, rule);
-  const provenance = provenanceOf(exact ? "exact" : "catalog_estimate", estimate, plan, "first_rows", rule);
-  if (plan.read === "none") return { rowCount, columns: {}, provenance };
-  const planned = columnRows.map((r) => ({ name: String(r.name), kind: kindOf(String(r.type)) }));
+  return {
+    from: `${quoteIdent(table.databaseName)}.${quoteIdent(table.tableName)}`,
+    estimate: isTable && reported !== null && reported > 0 ? reported : null,
+    columns: columnRows.map((r) => ({ name: String(r.name), kind: kindOf(String(r.type)) })),
+  };
+}
+
+/** A statement and its bound values. */
+interface Statement {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+// The statements, built here only: the real run and the dry run's plan send the same text.
+const countSql = (cat: Catalog) => `SELECT count(*) AS n FROM ${cat.from}`;
+
+/** The rows the column statements read: the table, or its first `plan.rows` rows (MySQL has no TABLESAMPLE). */
+function rowsRead(cat: Catalog, plan: ReadPlan): Statement {
+  return plan.read === "sample" ? { sql: `(SELECT * FROM ${cat.from} LIMIT ?) AS sampled`, params: [plan.rows] } : { sql: cat.from, params: [] };
+}
+
+function statisticsSql(cat: Catalog, source: Statement): Statement {
   const parts = ["count(*) AS n"];
-  planned.forEach((col, i) => {
+  cat.columns.forEach((col, i) => {
     const c = quoteIdent(col.name);
     parts.push(`count(${c}) AS c${i}_nn`, `count(DISTINCT ${c}) AS c${i}_d`);
     if (col.kind === "numeric") {
@@ -68,10 +106,52 @@ export async function readTableStatistics(conn: mysql.PoolConnection, table: Sou
       parts.push(`left(CAST(min(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_min`, `left(CAST(max(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_max`);
     }
   });
-  const sampled = plan.read === "sample";
-  const source = sampled ? `(SELECT * FROM ${from} LIMIT ?) AS sampled` : from;
-  const params = sampled ? [plan.rows] : [];
-  const stats = (await rows(conn, `SELECT ${parts.join(", ")} FROM ${source}`, params))[0] ?? {};
+  return { sql: `SELECT ${parts.join(", ")} FROM ${source.sql}`, params: source.params };
+}
+
+/** MariaDB has no LATERAL: one GROUP BY per column, each over the same first rows. */
+function topValuesSql(cat: Catalog, source: Statement, candidates: readonly number[]): Statement {
+  const branches = candidates.map((c, j) => {
+    const col = quoteIdent(cat.columns[c].name);
+    return `SELECT ${j} AS k, left(CAST(${col} AS CHAR), ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM ${source.sql} WHERE ${col} IS NOT NULL GROUP BY ${col}`;
+  });
+  return { sql: branches.join(" UNION ALL "), params: candidates.flatMap(() => source.params) };
+}
+
+function planned(statement: Statement, estimatedRows: number | null, purpose: string): PlannedStatement {
+  return { sql: statement.sql, ...(statement.params.length > 0 ? { params: statement.params } : {}), estimatedRows, purpose };
+}
+
+/** The statements {@link readTableStatistics} would run (see `LiveSource.planStatistics`); only the catalog is read. */
+export async function planTableStatistics(conn: mysql.PoolConnection, table: SourceTable, rule: ProfileRule): Promise<PlannedStatement[]> {
+  const cat = await readCatalog(conn, table);
+  const out: PlannedStatement[] = [];
+  if (countExactly(cat.estimate, rule)) out.push(planned({ sql: countSql(cat), params: [] }, cat.estimate, "row_count: count every row"));
+  const plan = plannedRead(cat.estimate, rule);
+  if (plan.read === "none") return out;
+  const source = rowsRead(cat, plan);
+  // the first rows only: as many as the sample
+  const read = plan.read === "sample" ? plan.rows : cat.estimate;
+  out.push(planned(statisticsSql(cat, source), read, statisticsPurpose(plan, cat.estimate, "first_rows", rule.sampleRows)));
+  const candidates = possibleTopValueCandidates(cat.columns.map((c) => ({ name: c.name, eligible: c.kind !== "other" })), rule);
+  if (candidates.length > 0) {
+    out.push(planned(topValuesSql(cat, source, candidates), read === null ? null : read * candidates.length, topValuesPurpose(candidates.map((c) => cat.columns[c].name), rule)));
+  }
+  return out;
+}
+
+export async function readTableStatistics(conn: mysql.PoolConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+  const cat = await readCatalog(conn, table);
+  const { estimate } = cat;
+  const exact = countExactly(estimate, rule);
+  const rowCount = exact ? (finiteNumber((await rows(conn, countSql(cat)))[0]?.n) ?? 0) : (estimate ?? 0);
+  const plan = readPlan(rowCount, rule);
+  const provenance = provenanceOf(exact ? "exact" : "catalog_estimate", estimate, plan, "first_rows", rule);
+  if (plan.read === "none") return { rowCount, columns: {}, provenance };
+  const planned = cat.columns;
+  const source = rowsRead(cat, plan);
+  const statement = statisticsSql(cat, source);
+  const stats = (await rows(conn, statement.sql, statement.params))[0] ?? {};
   const read = finiteNumber(stats.n) ?? 0;
   const method = columnMethod(plan, "first_rows");
   const columns: Record<string, ColumnStatistics> = {};
@@ -91,12 +171,8 @@ export async function readTableStatistics(conn: mysql.PoolConnection, table: Sou
     rule,
   );
   if (candidates.length === 0) return { rowCount, columns, provenance };
-  // MariaDB has no LATERAL: one GROUP BY per column, each over the same first rows
-  const branches = candidates.map((c, j) => {
-    const col = quoteIdent(planned[c].name);
-    return `SELECT ${j} AS k, left(CAST(${col} AS CHAR), ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM ${source} WHERE ${col} IS NOT NULL GROUP BY ${col}`;
-  });
-  const valueRows = await rows(conn, branches.join(" UNION ALL "), candidates.flatMap(() => params));
+  const values = topValuesSql(cat, source, candidates);
+  const valueRows = await rows(conn, values.sql, values.params);
   const topRows = valueRows.map((r) => ({ column: candidates[Number(r.k)], value: cellText(r.v) ?? "", count: finiteNumber(r.n) ?? 0 }));
   return { rowCount, columns: withTopValues(columns, planned.map((c) => c.name), topRows, (i) => finiteNumber(stats[`c${i}_nn`]) ?? 0, rule), provenance };
 }

@@ -7,10 +7,10 @@
 import pg from "pg";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import { introspectCatalog } from "./postgresql-introspection.js";
-import { readTableStatistics } from "./postgresql-statistics.js";
+import { planTableStatistics, readTableStatistics } from "./postgresql-statistics.js";
 import { checkRelationship } from "./postgresql-relationship-check.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
@@ -135,6 +135,11 @@ export class PostgresSource implements LiveSource {
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withClient(table.databaseName || this.server.database, (client) => readTableStatistics(client, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.planStatistics}: the catalog is read, nothing else. */
+  async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
+    return this.withClient(table.databaseName || this.server.database, (client) => planTableStatistics(client, table, profileRule(options)));
   }
 
   async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
