@@ -5,6 +5,7 @@
  */
 
 import os from "node:os";
+import fs from "node:fs";
 import path from "node:path";
 
 /** The user's home: `$HOME` of `env` when set (tests pass their own), else the OS's idea of it. */
@@ -32,5 +33,10 @@ export function fileUriToPath(uri: string, scheme: string, env: NodeJS.ProcessEn
   if (match === null) return resolveUserPath(uri, env);
   const [, uriScheme, rest] = match;
   if (uriScheme.toLowerCase() !== scheme || !rest.startsWith("/") || rest.length === 1) return undefined;
-  return resolveUserPath(rest.slice(1), env);
+  const relative = rest.slice(1);
+  const resolved = resolveUserPath(relative, env);
+  // many configs write `duckdb:///home/me/x.duckdb` meaning an absolute path: a relative file that is not
+  // there is taken as absolute when that file exists
+  if (!path.isAbsolute(relative) && !relative.startsWith("~") && !fs.existsSync(resolved) && fs.existsSync(`/${relative}`)) return `/${relative}`;
+  return resolved;
 }

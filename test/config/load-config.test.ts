@@ -126,6 +126,18 @@ agent:
   assert.equal(selectNamespace(config, "bare_abs")?.uri, "/var/db/b.db");
 });
 
+test("duckdb:///abs/path written with three slashes names the absolute file when only that one exists", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "datus-uri-"));
+  try {
+    const file = path.join(dir, "many.duckdb");
+    fs.writeFileSync(file, "");
+    const config = load(`agent:\n  namespace:\n    abs3: {type: duckdb, uri: "duckdb://${file}"}\n`);
+    assert.equal(selectNamespace(config, "abs3")?.uri, file, "not resolved against the working directory");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a uri with another scheme, or a missing uri, is a config error on that key", () => {
   const config = load(`
 agent:
