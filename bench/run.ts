@@ -2,7 +2,8 @@
  * `npm run bench`: throughput and peak memory of the migration on a generated store, with the raw limits
  * measured in the same run so the ratios mean something on any machine.
  *
- *   BENCH_TABLES=200000 npm run bench      (default 200,000 tables)
+ *   npm run bench -- --tables 100000 --workers 1,2 [--only migrate|embed|live|relationships]
+ *   BENCH_TABLES=200000 npm run bench      (the same by environment; flags win; default 200,000 tables)
  *   BENCH_EMBED_TABLES=3000                (texts for the MiniLM-sized model's embedding figures)
  *   BENCH_ONLY=embed                       (only the embedding figures)
  *   BENCH_ONLY=live                        (only the live PostgreSQL bootstrap; BENCH_LIVE_TABLES=2000)
@@ -17,6 +18,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as lancedb from "@lancedb/lancedb";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
 import { parseDdl, splitStatements } from "../src/ddl/parse-ddl.js";
 import { enrichBatch } from "../src/engine/enrich-batch.js";
 import { ConsoleProgress } from "../src/engine/progress.js";
@@ -32,9 +35,21 @@ import { syntheticCatalog } from "./synthetic-catalog.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "dist/src/cli/datus-schema.js");
-const TABLES = Number(process.env.BENCH_TABLES ?? 200_000);
+const FLAGS = yargs(hideBin(process.argv))
+  .scriptName("npm run bench --")
+  .option("tables", { type: "number", describe: "tables of the generated v0 store", default: Number(process.env.BENCH_TABLES ?? 200_000) })
+  .option("workers", { type: "string", describe: "worker counts to migrate with, comma-separated", default: process.env.BENCH_WORKERS ?? "1,2" })
+  .option("only", { type: "string", choices: ["migrate", "embed", "live", "relationships"], describe: "run one part only", default: process.env.BENCH_ONLY })
+  .strict()
+  .parseSync();
+const TABLES = FLAGS.tables;
+const WORKERS = FLAGS.workers.split(",").map((w) => Number(w.trim()));
+if (!(TABLES >= 1) || WORKERS.some((w) => !Number.isInteger(w) || w < 1)) {
+  console.error(`error: --tables must be a positive number and --workers a list such as 1,2 (got ${TABLES}, ${FLAGS.workers})`);
+  process.exit(2);
+}
 const EMBED_TABLES = Number(process.env.BENCH_EMBED_TABLES ?? 3_000);
-const ONLY = process.env.BENCH_ONLY;
+const ONLY = FLAGS.only;
 const REL_TABLES = Number(process.env.BENCH_REL_TABLES ?? 100_000);
 const DIM = 384;
 const round = (x: number): number => Math.round(x * 10) / 10;
@@ -59,7 +74,7 @@ function machine() {
   };
 }
 
-async function migrateOnce(source: string, workers: number, scratch: string): Promise<MigrateRun> {
+async function migrateOnce(source: string, workers: number, scratch: string, timeIndexes: boolean): Promise<MigrateRun> {
   const store = path.join(scratch, `w${workers}`);
   fs.rmSync(store, { recursive: true, force: true });
   await fs.promises.cp(source, store, { recursive: true });
@@ -82,7 +97,7 @@ async function migrateOnce(source: string, workers: number, scratch: string): Pr
     .find((o) => o.event === "migrate");
   if (!summary) throw new Error("no migrate summary line in the JSON output");
   let indexSeconds: number | undefined;
-  if (workers === 2) {
+  if (timeIndexes) {
     const table = await (await lancedb.connect(store)).openTable(SCHEMA_TABLE);
     const indexStarted = process.hrtime.bigint();
     await buildSearchIndexes(table, { minRows: 0 }, new ConsoleProgress("json"));
@@ -193,8 +208,12 @@ async function main(): Promise<void> {
     console.log(`machine: ${JSON.stringify(machine())}`);
     fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
     let results: Record<string, unknown> = {};
-    if (ONLY === undefined) results = await migrationBench(scratch);
-    else if (fs.existsSync(latest)) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
+    if (fs.existsSync(latest) && ONLY !== undefined) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
+    if (ONLY === undefined || ONLY === "migrate") results = { ...results, ...(await migrationBench(scratch)) };
+    if (ONLY === "migrate") {
+      fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+      return;
+    }
 
     if (ONLY === undefined || ONLY === "relationships") {
       const relationships = relationshipsBench(REL_TABLES);
@@ -256,14 +275,15 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
   console.log(`merge-insert alone (2,000-row commits): ${Math.round(writeRate)} tables/s (${ceilingTables} tables)`);
 
   const runs: MigrateRun[] = [];
-  for (const workers of [1, 2]) {
-    const run = await migrateOnce(source, workers, scratch);
+  for (const workers of WORKERS) {
+    const run = await migrateOnce(source, workers, scratch, workers === WORKERS[WORKERS.length - 1]);
     runs.push(run);
     console.log(`migrate --workers ${workers}: ${run.written} tables in ${run.seconds.toFixed(1)} s = ${Math.round(run.tablesPerSecond)} tables/s, peak RSS ${Math.round(run.peakRssMiB)} MiB`);
     if (run.indexSeconds !== undefined) console.log(`  then the full-text and IVF_PQ vector indexes: ${run.indexSeconds.toFixed(1)} s`);
   }
   fs.rmSync(source, { recursive: true, force: true });
-  const [serial, parallel] = runs;
+  const serial = runs[0];
+  const parallel = runs[runs.length - 1];
   return {
     date: new Date().toISOString(),
     machine: machine(),
@@ -272,7 +292,7 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
     enrichment_tables_per_s_1_thread: Math.round(enrichRate),
     merge_insert_tables_per_s: Math.round(writeRate),
     migrate: runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), tables_per_s: Math.round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB) })),
-    index_build_seconds: runs[1].indexSeconds === undefined ? null : Number(runs[1].indexSeconds.toFixed(1)),
+    index_build_seconds: parallel.indexSeconds === undefined ? null : Number(parallel.indexSeconds.toFixed(1)),
     ratio_parallel_vs_serial: Number((parallel.tablesPerSecond / serial.tablesPerSecond).toFixed(2)),
     ratio_engine_vs_write_ceiling: Number((parallel.tablesPerSecond / writeRate).toFixed(2)),
     peak_rss_under_1_gib: runs.every((r) => r.peakRssMiB < 1024),
