@@ -308,8 +308,9 @@ async function enrichRows(
   // scan a snapshot: our own commits must not shift the rows under the scan
   const snapshot = await store.snapshot(await table.version());
   const keep = options.embedding.vectors.kind === "keep";
-  // --force re-does finished rows: they bring what they know, so a re-migration loses none of it
-  const withStored = filter === undefined;
+  // --force re-does finished rows: they bring what they know, so a re-migration loses none of it (a v0 table
+  // seen by a dry run has no such rows, nor their columns)
+  const withStored = filter === undefined && (await snapshot.schema()).fields.some((f) => f.name === "metadata_version");
   const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition", ...(keep ? ["vector"] : []), ...(withStored ? STORED_FIELD_COLUMNS : [])];
   const inShard = options.shard ? shardFilter(options.shard) : () => true;
   async function* sources(): AsyncGenerator<SourceTable[]> {
