@@ -24,6 +24,14 @@ export const DEFAULT_SAMPLING: ProfileRule = Object.freeze({ sampleRows: 10_000,
 /** Longest value text kept in top_values. */
 export const MAX_VALUE_TEXT = 200;
 
+/** Significant digits kept of a mean or std: float sums differ in the last bits from run to run and engine to engine. */
+const FIGURE_DIGITS = 12;
+
+/** A mean or std rounded to {@link FIGURE_DIGITS} significant digits, so the same data gives the same figures. */
+export function roundFigure(v: number | null): number | null {
+  return v === null ? null : Number(v.toPrecision(FIGURE_DIGITS));
+}
+
 /** Whether to `count(*)` a table whose catalog estimate is `estimate` (null: no estimate, always count). */
 export function countExactly(estimate: number | null, rule: ProfileRule): boolean {
   return rule.exactCountMaxRows === 0 || estimate === null || estimate <= rule.exactCountMaxRows;

@@ -23,6 +23,7 @@ import {
   provenanceOf,
   type ReadPlan,
   readPlan,
+  roundFigure,
   statisticsPurpose,
   topValueCandidates,
   topValuesPurpose,
@@ -39,14 +40,10 @@ import {
   type Row,
 } from "./duckdb-sql.js";
 
-/** Significant digits kept of a mean or std: parallel float sums differ in the last bits from run to run. */
-const FLOAT_DIGITS = 12;
 
 /** How a column's min/max/mean/std are computed; every kind gets null_fraction and distinct. */
 export type StatisticsKind = "numeric" | "temporal" | "text" | "other";
 
-/** Longest min/max text kept for string columns. */
-const MAX_TEXT = 200;
 
 const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\)|VARINT|BIGNUM)$/;
@@ -84,8 +81,8 @@ export function statisticsSelectList(columns: readonly PlannedColumn[]): string 
       parts.push(`CAST(min(${c}) AS VARCHAR) AS c${i}_min`, `CAST(max(${c}) AS VARCHAR) AS c${i}_max`);
     } else if (col.kind === "text") {
       parts.push(
-        `left(CAST(min(${c}) AS VARCHAR), ${MAX_TEXT}) AS c${i}_min`,
-        `left(CAST(max(${c}) AS VARCHAR), ${MAX_TEXT}) AS c${i}_max`,
+        `left(CAST(min(${c}) AS VARCHAR), ${MAX_VALUE_TEXT}) AS c${i}_min`,
+        `left(CAST(max(${c}) AS VARCHAR), ${MAX_VALUE_TEXT}) AS c${i}_max`,
       );
     }
   });
@@ -199,8 +196,8 @@ function columnStatistics(columns: readonly PlannedColumn[], row: Row, method: P
       out[col.name] = {
         min: finiteNumber(row, `c${i}_min`),
         max: finiteNumber(row, `c${i}_max`),
-        mean: roundFloat(finiteNumber(row, `c${i}_mean`)),
-        std: roundFloat(finiteNumber(row, `c${i}_std`)),
+        mean: roundFigure(finiteNumber(row, `c${i}_mean`)),
+        std: roundFigure(finiteNumber(row, `c${i}_std`)),
         ...base,
       };
     } else if (col.kind === "temporal" || col.kind === "text") {
@@ -216,6 +213,3 @@ function columnStatistics(columns: readonly PlannedColumn[], row: Row, method: P
   return out;
 }
 
-function roundFloat(v: number | null): number | null {
-  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
-}

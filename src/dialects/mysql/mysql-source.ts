@@ -8,23 +8,12 @@ import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
+import { connectionLost, killQueries, type MySqlError } from "./mysql-connection.js";
 import { introspectCatalog } from "./mysql-introspection.js";
 import { planTableStatistics, readTableStatistics } from "./mysql-statistics.js";
 import { checkRelationship } from "./mysql-relationship-check.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
-
-interface MySqlError {
-  readonly code?: string;
-  readonly errno?: number;
-  readonly message?: string;
-}
-
-/** Errors after which the connection is gone or unusable (the server restarted, KILL CONNECTION, a network cut). */
-function connectionLost(err: unknown): boolean {
-  const e = err as MySqlError & { fatal?: boolean };
-  return e.fatal === true || e.code === "PROTOCOL_CONNECTION_LOST" || e.code === "ECONNRESET" || e.code === "EPIPE" || e.errno === 1927 || e.errno === 2013 || e.errno === 2006 || e.errno === 1053;
-}
 
 function sourceError(err: unknown, where: string, ns: ServerAddress): DatusError {
   if (err instanceof DatusError) return err;
@@ -150,16 +139,7 @@ export class MySqlSource implements LiveSource {
 
   interrupt(): void {
     this.interrupted = true;
-    const ids = [...this.active.keys()];
-    if (ids.length === 0) return;
-    // KILL QUERY goes through a connection of its own; failures only mean the queries end by themselves
-    void mysql
-      .createConnection({ host: this.server.host, port: this.server.port, user: this.server.username, password: this.server.password })
-      .then(async (conn) => {
-        for (const id of ids) await conn.query(`KILL QUERY ${Number(id)}`).catch(() => undefined);
-        await conn.end();
-      })
-      .catch(() => undefined);
+    killQueries(this.server, [...this.active.keys()]);
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   provenanceOf,
   type ReadPlan,
   readPlan,
+  roundFigure,
   statisticsPurpose,
   topValueCandidates,
   topValuesPurpose,
@@ -27,8 +28,6 @@ import {
 import type { PlannedStatement } from "../live-source.js";
 import { finiteNumber, quoteIdent, type Row } from "./mysql-sql.js";
 
-const FLOAT_DIGITS = 12;
-const MAX_TEXT = 200;
 const NUMERIC = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real"]);
 const TEMPORAL = new Set(["date", "datetime", "timestamp", "time", "year"]);
 const TEXT = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
@@ -48,9 +47,6 @@ async function rows(conn: mysql.PoolConnection, sql: string, params: unknown[] =
   return result as Row[];
 }
 
-function round(v: number | null): number | null {
-  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
-}
 
 const COLUMNS_SQL = `
 SELECT c.COLUMN_NAME AS name, c.DATA_TYPE AS type, t.TABLE_TYPE AS table_type, t.TABLE_ROWS AS estimate
@@ -103,7 +99,7 @@ function statisticsSql(cat: Catalog, source: Statement): Statement {
     if (col.kind === "numeric") {
       parts.push(`min(${c}) + 0E0 AS c${i}_min`, `max(${c}) + 0E0 AS c${i}_max`, `avg(${c} + 0E0) AS c${i}_mean`, `stddev_samp(${c} + 0E0) AS c${i}_std`);
     } else if (col.kind === "temporal" || col.kind === "text") {
-      parts.push(`left(CAST(min(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_min`, `left(CAST(max(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_max`);
+      parts.push(`left(CAST(min(${c}) AS CHAR), ${MAX_VALUE_TEXT}) AS c${i}_min`, `left(CAST(max(${c}) AS CHAR), ${MAX_VALUE_TEXT}) AS c${i}_max`);
     }
   });
   return { sql: `SELECT ${parts.join(", ")} FROM ${source.sql}`, params: source.params };
@@ -159,7 +155,7 @@ export async function readTableStatistics(conn: mysql.PoolConnection, table: Sou
     const nonNull = finiteNumber(stats[`c${i}_nn`]) ?? 0;
     const base: ColumnStatistics = { null_fraction: read === 0 ? null : (read - nonNull) / read, distinct: finiteNumber(stats[`c${i}_d`]), sampled_rows: read, ...method };
     if (col.kind === "numeric") {
-      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: round(finiteNumber(stats[`c${i}_mean`])), std: round(finiteNumber(stats[`c${i}_std`])), ...base };
+      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: roundFigure(finiteNumber(stats[`c${i}_mean`])), std: roundFigure(finiteNumber(stats[`c${i}_std`])), ...base };
     } else if (col.kind === "temporal" || col.kind === "text") {
       columns[col.name] = { min: cellText(stats[`c${i}_min`]), max: cellText(stats[`c${i}_max`]), ...base };
     } else {

@@ -19,6 +19,7 @@ import {
   provenanceOf,
   type ReadPlan,
   readPlan,
+  roundFigure,
   statisticsPurpose,
   topValueCandidates,
   topValuesPurpose,
@@ -27,8 +28,6 @@ import {
 import type { PlannedStatement } from "../live-source.js";
 import { finiteNumber, qualifiedName, quoteIdent } from "./postgresql-sql.js";
 
-const FLOAT_DIGITS = 12;
-const MAX_TEXT = 200;
 
 /** How a column is profiled, from pg_type.typcategory: N numeric, D date/time, S string, others only counted. */
 type Kind = "numeric" | "temporal" | "text" | "other";
@@ -61,15 +60,12 @@ function selectList(columns: readonly { name: string; kind: Kind }[]): string {
       const f = `CAST(CAST(${c} AS numeric) AS float8)`;
       parts.push(`min(${f}) AS c${i}_min`, `max(${f}) AS c${i}_max`, `avg(${f}) AS c${i}_mean`, `stddev_samp(${f}) AS c${i}_std`);
     } else if (col.kind === "temporal" || col.kind === "text") {
-      parts.push(`left(min(${c})::text, ${MAX_TEXT}) AS c${i}_min`, `left(max(${c})::text, ${MAX_TEXT}) AS c${i}_max`);
+      parts.push(`left(min(${c})::text, ${MAX_VALUE_TEXT}) AS c${i}_min`, `left(max(${c})::text, ${MAX_VALUE_TEXT}) AS c${i}_max`);
     }
   });
   return parts.join(", ");
 }
 
-function round(v: number | null): number | null {
-  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
-}
 
 /** What the catalog says of a table before any statement reads it. */
 interface Catalog {
@@ -152,8 +148,8 @@ export async function readTableStatistics(client: pg.ClientBase, table: SourceTa
       columns[col.name] = {
         min: finiteNumber(stats[`c${i}_min`]),
         max: finiteNumber(stats[`c${i}_max`]),
-        mean: round(finiteNumber(stats[`c${i}_mean`])),
-        std: round(finiteNumber(stats[`c${i}_std`])),
+        mean: roundFigure(finiteNumber(stats[`c${i}_mean`])),
+        std: roundFigure(finiteNumber(stats[`c${i}_std`])),
         ...base,
       };
     } else if (col.kind === "temporal" || col.kind === "text") {

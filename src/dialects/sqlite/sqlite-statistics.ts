@@ -9,11 +9,9 @@
  */
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
-import { cellText, columnMethod, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, topValueCandidates, withTopValues } from "../column-profile.js";
+import { cellText, columnMethod, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, roundFigure, topValueCandidates, withTopValues } from "../column-profile.js";
 import { finiteNumber, quoteIdent, type Row, type SqliteConnection, text } from "./sqlite-sql.js";
 
-const FLOAT_DIGITS = 12;
-const MAX_TEXT = 200;
 
 export type StatisticsKind = "numeric" | "temporal" | "text" | "other";
 
@@ -30,9 +28,6 @@ export function statisticsKind(declared: string): StatisticsKind {
   return "numeric"; // REAL, FLOA, DOUB, NUMERIC, DECIMAL, BOOLEAN …
 }
 
-function round(v: number | null): number | null {
-  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
-}
 
 export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
   const columnRows = (await conn.all(`SELECT name, type, hidden FROM pragma_table_xinfo(?) ORDER BY cid`, [table.tableName])).filter((c) => Number(c.hidden) !== 1);
@@ -59,7 +54,7 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
       parts.push(`min(${num(c)}) AS c${i}_min`, `max(${num(c)}) AS c${i}_max`, `max(m.m${i}) AS c${i}_mean`, `count(${num(c)}) AS c${i}_k`);
       parts.push(`sum((${num(c)} - m.m${i}) * (${num(c)} - m.m${i})) AS c${i}_ss`);
     } else if (col.kind === "temporal" || col.kind === "text") {
-      parts.push(`substr(CAST(min(${c}) AS TEXT), 1, ${MAX_TEXT}) AS c${i}_min`, `substr(CAST(max(${c}) AS TEXT), 1, ${MAX_TEXT}) AS c${i}_max`);
+      parts.push(`substr(CAST(min(${c}) AS TEXT), 1, ${MAX_VALUE_TEXT}) AS c${i}_min`, `substr(CAST(max(${c}) AS TEXT), 1, ${MAX_VALUE_TEXT}) AS c${i}_max`);
     }
   });
   const sql =
@@ -76,7 +71,7 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
       const k = finiteNumber(stats[`c${i}_k`]) ?? 0;
       const ss = finiteNumber(stats[`c${i}_ss`]);
       const std = k > 1 && ss !== null ? Math.sqrt(Math.max(0, ss) / (k - 1)) : null;
-      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: round(finiteNumber(stats[`c${i}_mean`])), std: round(std), ...base };
+      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: roundFigure(finiteNumber(stats[`c${i}_mean`])), std: roundFigure(std), ...base };
     } else if (col.kind === "temporal" || col.kind === "text") {
       const v = (x: unknown) => (x === null || x === undefined ? null : text(x));
       columns[col.name] = { min: v(stats[`c${i}_min`]), max: v(stats[`c${i}_max`]), ...base };

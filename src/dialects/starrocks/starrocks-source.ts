@@ -11,17 +11,12 @@ import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { quoteIdent, type Row } from "../mysql/mysql-sql.js";
+import { connectionLost, killQueries, type MySqlError } from "../mysql/mysql-connection.js";
 import { introspectCatalog } from "./starrocks-introspection.js";
 import { readTableStatistics } from "./starrocks-statistics.js";
 
 /** StarRocks' FE MySQL-protocol port. */
 export const STARROCKS_PORT = 9030;
-
-interface MySqlError {
-  readonly code?: string;
-  readonly errno?: number;
-  readonly message?: string;
-}
 
 /** The statements that set up every session: the statement timeout, and the catalog when one is named. */
 export function sessionStatements(statementTimeoutSeconds: number, catalog: string): string[] {
@@ -45,7 +40,7 @@ function sourceError(err: unknown, where: string, server: ServerAddress): DatusE
   if (/timeout|time limit|cancelled|canceled|killed/i.test(message) || e.errno === 1317) {
     return new DatusError("source", `StarRocks query at ${where} was stopped: ${describeError(err)} (statement_timeout or an interruption)`, "a slow view or a very large table: raise agent.namespace.<name>.statement_timeout", { cause: err });
   }
-  if (code === "PROTOCOL_CONNECTION_LOST" || code === "ECONNRESET") {
+  if (connectionLost(err)) {
     return new DatusError("source", `the connection to StarRocks at ${where} was closed: ${describeError(err)}`, "the FE restarted or ended the session; the table is retried, re-run the command if it stays failed", { cause: err });
   }
   return new DatusError("source", `StarRocks at ${where}: ${describeError(err)}`, "check the namespace's database and that the user may SELECT from it and read information_schema", { cause: err });
@@ -97,17 +92,21 @@ export class StarRocksSource implements LiveSource {
     if (this.closed) throw new DatusError("source", `the source ${this.where} is already closed`, "this is a bug; please report it");
     if (this.interrupted) throw new DatusError("source", `query at ${this.where} not started: the run was interrupted`, "re-run the command to finish");
     let conn: mysql.PoolConnection | undefined;
+    let lost = false;
     try {
       conn = await this.pool.getConnection();
       for (const sql of sessionStatements(this.ns.statementTimeoutSeconds ?? 120, this.ns.catalog ?? "")) await conn.query(sql);
       this.active.set(conn.threadId, conn);
       return await work(paced(conn, this.throttle, ["query", "execute"]));
     } catch (err) {
+      lost = connectionLost(err);
       throw sourceError(err, this.where, this.server);
     } finally {
       if (conn) {
         this.active.delete(conn.threadId);
-        conn.release();
+        // a broken connection is not given back: the pool would hand it to the retry
+        if (lost) conn.destroy();
+        else conn.release();
       }
     }
   }
@@ -133,16 +132,7 @@ export class StarRocksSource implements LiveSource {
 
   interrupt(): void {
     this.interrupted = true;
-    const ids = [...this.active.keys()];
-    if (ids.length === 0) return;
-    // KILL QUERY through a connection of its own; failures only mean the queries end by themselves
-    void mysql
-      .createConnection({ host: this.server.host, port: this.server.port, user: this.server.username, password: this.server.password })
-      .then(async (conn) => {
-        for (const id of ids) await conn.query(`KILL QUERY ${Number(id)}`).catch(() => undefined);
-        await conn.end();
-      })
-      .catch(() => undefined);
+    killQueries(this.server, [...this.active.keys()]);
   }
 
   async close(): Promise<void> {

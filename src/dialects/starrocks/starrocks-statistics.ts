@@ -7,11 +7,10 @@
  */
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
+import { MAX_VALUE_TEXT, roundFigure } from "../column-profile.js";
 import { finiteNumber, quoteIdent } from "../mysql/mysql-sql.js";
 import type { Query } from "./starrocks-introspection.js";
 
-const FLOAT_DIGITS = 12;
-const MAX_TEXT = 200;
 const NUMERIC = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "largeint", "decimal", "decimalv2", "decimal32", "decimal64", "decimal128", "numeric", "float", "double", "real"]);
 const TEMPORAL = new Set(["date", "datetime", "timestamp", "time", "year"]);
 const TEXT = new Set(["char", "varchar", "string", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
@@ -29,9 +28,6 @@ export function statisticsKind(dataType: string): StatisticsKind {
   return "other";
 }
 
-function round(v: number | null): number | null {
-  return v === null ? null : Number(v.toPrecision(FLOAT_DIGITS));
-}
 
 export async function readTableStatistics(query: Query, table: SourceTable, sampleRows: number): Promise<TableStatistics> {
   const columnRows = await query("SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.columns WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", [table.databaseName, table.tableName]);
@@ -52,7 +48,7 @@ export async function readTableStatistics(query: Query, table: SourceTable, samp
     if (col.kind === "numeric") {
       parts.push(`CAST(min(${c}) AS DOUBLE) AS c${i}_min`, `CAST(max(${c}) AS DOUBLE) AS c${i}_max`, `avg(CAST(${c} AS DOUBLE)) AS c${i}_mean`, `stddev_samp(CAST(${c} AS DOUBLE)) AS c${i}_std`);
     } else if (col.kind === "temporal" || col.kind === "text") {
-      parts.push(`left(CAST(min(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_min`, `left(CAST(max(${c}) AS CHAR), ${MAX_TEXT}) AS c${i}_max`);
+      parts.push(`left(CAST(min(${c}) AS CHAR), ${MAX_VALUE_TEXT}) AS c${i}_min`, `left(CAST(max(${c}) AS CHAR), ${MAX_VALUE_TEXT}) AS c${i}_max`);
     }
   });
   const source = rowCount > sample ? `(SELECT * FROM ${from} LIMIT ${sample}) AS sampled` : from;
@@ -68,7 +64,7 @@ export async function readTableStatistics(query: Query, table: SourceTable, samp
       sampled_rows: sampled,
     };
     if (col.kind === "numeric") {
-      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: round(finiteNumber(stats[`c${i}_mean`])), std: round(finiteNumber(stats[`c${i}_std`])), ...base };
+      columns[col.name] = { min: finiteNumber(stats[`c${i}_min`]), max: finiteNumber(stats[`c${i}_max`]), mean: roundFigure(finiteNumber(stats[`c${i}_mean`])), std: roundFigure(finiteNumber(stats[`c${i}_std`])), ...base };
     } else if (col.kind === "temporal" || col.kind === "text") {
       columns[col.name] = { min: text(stats[`c${i}_min`]), max: text(stats[`c${i}_max`]), ...base };
     } else {
