@@ -14,6 +14,7 @@ import mysql from "mysql2/promise";
 import pg from "pg";
 import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
 import { fileHashes, runCli, tempDir } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 
 const TABLES = [
   { name: "orders", rows: 400 },
@@ -135,12 +136,7 @@ function mariadb(): Engine {
 }
 
 function config(dir: string, namespace: string): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    shop:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, "shop", namespace);
 }
 
 interface PlannedJson {

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -16,6 +15,7 @@ import pg from "pg";
 import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
 import { readRows, type StoredRow } from "../helpers/store-rows.js";
 import { fileHashes, runCli, tempDir } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 
 /** The tables every engine gets: comments on tables and columns, a coded status column, a few rows each. */
 const TABLES = [
@@ -155,12 +155,7 @@ function mariadb(): Engine {
 }
 
 function config(dir: string, namespace: string): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    shop:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, "shop", namespace);
 }
 
 const byName = (rows: readonly StoredRow[]) => new Map(rows.map((r) => [String(r.table_name), r]));

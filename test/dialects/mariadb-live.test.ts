@@ -4,7 +4,6 @@
  * not by the code under test) and its row_count against SELECT count(*).
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import type mysql from "mysql2/promise";
@@ -12,6 +11,7 @@ import { parseDdl, splitStatements } from "../../src/ddl/parse-ddl.js";
 import { corpusFile } from "../helpers/corpus.js";
 import { mariadbNamespace, readMariaDbCatalog, structureStatements, withMariaDbDatabase } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 import { readRows } from "../helpers/store-rows.js";
 
 function statements(schema: string, data?: string): string[] {
@@ -22,12 +22,7 @@ function statements(schema: string, data?: string): string[] {
 }
 
 function config(dir: string, namespace: string): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    my:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, "my", namespace);
 }
 
 for (const [label, schema, data, minForeignKeys] of [

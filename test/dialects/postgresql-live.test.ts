@@ -5,7 +5,6 @@
  * pg_stat_activity shows it; a user with nothing but SELECT rights is enough.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import type pg from "pg";
@@ -13,6 +12,7 @@ import { parseDdl, splitStatements } from "../../src/ddl/parse-ddl.js";
 import { corpusFile } from "../helpers/corpus.js";
 import { postgresNamespace, readPostgresCatalog, structureStatements, withPostgresDatabase } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 import { readRows } from "../helpers/store-rows.js";
 
 /** The structure of a corpus script as the ground-truth loader runs it, then its INSERTs (Chinook has them inline). */
@@ -23,12 +23,7 @@ function corpusStatements(file: string): string[] {
 }
 
 function config(dir: string, namespace: string): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    pg:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, "pg", namespace);
 }
 
 async function checkAgainstCatalog(client: pg.Client, store: string): Promise<number> {

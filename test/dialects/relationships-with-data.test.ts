@@ -8,13 +8,13 @@
  * data but missing from a comment marked undocumented.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { corpusFile } from "../helpers/corpus.js";
 import { splitStatements } from "../../src/ddl/parse-ddl.js";
 import { mariadbNamespace, postgresNamespace, structureStatements, withMariaDbDatabase, withPostgresDatabase } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 import { copyBlocks, loadCopyBlocks } from "../helpers/pg-copy.js";
 import { readRows } from "../helpers/store-rows.js";
 
@@ -48,12 +48,7 @@ SELECT c.conrelid::regclass::text AS from_table, a.attname AS from_column, c.con
  ORDER BY 1, 2`;
 
 function config(dir: string, namespace: string, name = "pg"): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    ${name}:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, name, namespace);
 }
 
 const lastPart = (name: string): string => name.split(".").pop()!.replace(/"/g, "");

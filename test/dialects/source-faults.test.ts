@@ -17,6 +17,7 @@ import pg from "pg";
 import { mariadbNamespace, postgresNamespace, sqliteRows, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { readRows } from "../helpers/store-rows.js";
 import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
+import { namespaceConfig } from "../helpers/tree.js";
 
 /** Names that break naive quoting, string building and terminals. */
 export const HOSTILE_NAMES = [
@@ -275,12 +276,7 @@ function sqliteEngine(): EngineUnderTest {
 const ENGINES: readonly (() => EngineUnderTest)[] = [duckdbEngine, postgresEngine, mariadbEngine, sqliteEngine];
 
 function config(dir: string, namespace: string): string {
-  const file = path.join(dir, "agent.yml");
-  fs.writeFileSync(
-    file,
-    `agent:\n  storage:\n    base_path: ${path.join(dir, "stores")}\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: 384\n  namespace:\n    src:\n${namespace}`,
-  );
-  return file;
+  return namespaceConfig(dir, "src", namespace);
 }
 
 function assertActionable(run: CliResult, ...fragments: string[]): void {

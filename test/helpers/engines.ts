@@ -738,6 +738,11 @@ export async function withPostgresDatabase<T>(statements: readonly string[], wor
   }
 }
 
+/** Namespace keys as YAML lines indented for agent.namespace.<name>, strings quoted. */
+function namespaceLines(fields: Readonly<Record<string, string | number>>): string {
+  return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
+}
+
 /** How the tests reach the machine's PostgreSQL, as namespace YAML lines (indented for agent.namespace.<name>). */
 export function postgresNamespace(database: string, extra: Readonly<Record<string, string | number>> = {}): string {
   const fields: Record<string, string | number> = {
@@ -749,7 +754,7 @@ export function postgresNamespace(database: string, extra: Readonly<Record<strin
     database,
     ...extra,
   };
-  return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
+  return namespaceLines(fields);
 }
 
 /** A fresh MariaDB database for the duration of `work`, with `statements` run in it first (dropped after). */
@@ -785,7 +790,7 @@ export function mariadbNamespace(database: string, extra: Readonly<Record<string
     database,
     ...extra,
   };
-  return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
+  return namespaceLines(fields);
 }
 
 export { readMariaDbCatalog };

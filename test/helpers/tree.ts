@@ -43,3 +43,11 @@ export function hashingConfig(file: string, options: { readonly basePath?: strin
   fs.writeFileSync(file, ["agent:", ...storage, ...database, ...(options.lines ?? []), ""].join("\n"));
   return file;
 }
+
+/**
+ * agent.yml in `dir` for a live database: the hashing embedding, stores under `dir/stores`, and the one namespace
+ * `name` whose YAML body (lines indented six spaces) is `namespace`.
+ */
+export function namespaceConfig(dir: string, name: string, namespace: string): string {
+  return hashingConfig(path.join(dir, "agent.yml"), { basePath: path.join(dir, "stores"), lines: ["  namespace:", `    ${name}:`, namespace.replace(/\n$/, "")] });
+}
