@@ -12,7 +12,7 @@ import { backupStore } from "../store/backup.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
-import { scanBatches, SchemaStore, sqlString, storedFieldsFor, vectorsOf } from "../store/schema-store.js";
+import { scanBatches, SchemaStore, sqlString, vectorsOf } from "../store/schema-store.js";
 import { SCHEMA_TABLE, v1Schema } from "../store/schemas.js";
 import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
@@ -77,6 +77,8 @@ export interface ImportOutcome {
 interface StoreComparison {
   /** Identifiers whose stored v1 row was built from the same DDL and comments the catalog has now. */
   readonly unchanged: Set<string>;
+  /** The stored v1 fields of each listed table that has a v1 row, read in the same scan. */
+  readonly stored: Map<string, StoredFields>;
   /** Stored rows (identifier and name) in the listed scope whose table the database no longer has. */
   readonly gone: { readonly identifier: string; readonly name: string }[];
 }
@@ -112,6 +114,7 @@ async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTab
   const names = new Set(listed.map((t) => nameKey(t.source.databaseName, t.source.schemaName, t.source.tableName)));
   const databases = new Set(listed.map((t) => t.source.databaseName));
   const unchanged = new Set<string>();
+  const storedById = new Map<string, StoredFields>();
   const gone: { identifier: string; name: string }[] = [];
   const columns = ["identifier", "database_name", "schema_name", "table_name", "definition", ...STORED_FIELD_COLUMNS];
   for await (const batch of scanBatches(table, { columns })) {
@@ -125,7 +128,9 @@ async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTab
       const live = byId.get(identifier);
       const stored = fields[i];
       if (live !== undefined) {
-        if (stored !== undefined && sameAsStored(stored, live)) unchanged.add(identifier);
+        if (stored === undefined) continue;
+        storedById.set(identifier, stored);
+        if (sameAsStored(stored, live)) unchanged.add(identifier);
         continue;
       }
       const database = String(dbs?.get(i) ?? "");
@@ -135,7 +140,7 @@ async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTab
       if (!names.has(nameKey(database, schemaName, tableName))) gone.push({ identifier, name: [database, schemaName, tableName].filter((p) => p !== "").join(".") });
     }
   }
-  return { unchanged, gone };
+  return { unchanged, stored: storedById, gone };
 }
 
 /** Delete the rows of tables the database no longer has (their rows stay in the table history for rollback). */
@@ -208,21 +213,22 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   const dim = (await store.summary()).dim ?? embedding.identity.dimSize;
   let todo: LiveTable[] = listed;
   // the listing succeeded (it throws otherwise): what the store has beyond it is gone from the database
-  const comparison = options.clear ? { unchanged: new Set<string>(), gone: [] } : await compareWithStore(table, listed, options.schema);
+  const comparison: StoreComparison = options.clear ? { unchanged: new Set(), stored: new Map(), gone: [] } : await compareWithStore(table, listed, options.schema);
   if (options.incremental && !options.clear) todo = listed.filter((t) => !comparison.unchanged.has(t.source.identifier));
   const catalog = new Map<string, TableStructure>(todo.map((t) => [t.source.identifier, t.structure]));
   async function* batches(): AsyncGenerator<SourceTable[]> {
     for (let i = 0; i < todo.length; i += 256) {
-      const ids = todo.slice(i, i + 256).map((t) => t.source.identifier);
-      // what the stored rows know (their statistics stay until new ones are measured)
-      const fields = options.clear ? new Map<string, StoredFields>() : await storedFieldsFor(table, ids);
-      const chunk = todo.slice(i, i + 256).map((t) => (fields.has(t.source.identifier) ? { ...t.source, stored: fields.get(t.source.identifier) } : t.source));
+      // what the stored rows know (their statistics stay until new ones are measured), from the comparison's scan
+      const chunk = todo.slice(i, i + 256).map((t) => {
+        const stored = comparison.stored.get(t.source.identifier);
+        return stored === undefined ? t.source : { ...t.source, stored };
+      });
       if (!keep) {
         yield chunk;
         continue;
       }
       // --keep-vectors: each table keeps the vector its stored row has (a new table gets none)
-      const stored = await vectorsOf(table, ids);
+      const stored = await vectorsOf(table, chunk.map((s) => s.identifier));
       yield chunk.map((s) => (stored.has(s.identifier) ? { ...s, storedVector: stored.get(s.identifier) } : s));
     }
   }

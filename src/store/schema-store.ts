@@ -6,8 +6,6 @@ import fs from "node:fs";
 import * as lancedb from "@lancedb/lancedb";
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import { DatusError, describeError } from "../errors.js";
-import type { StoredFields } from "../model.js";
-import { STORED_FIELD_COLUMNS, storedFieldsOf } from "./arrow-rows.js";
 import { guardEmbeddingRegistry } from "./embedding-functions.js";
 import { SCHEMA_TABLE, schemaShape, vectorDimension } from "./schemas.js";
 
@@ -159,19 +157,6 @@ export async function vectorsOf(table: lancedb.Table, identifiers: readonly stri
       const v = vecs?.get(i) as { toArray(): Float32Array } | null;
       if (v) out.set(String(ids?.get(i) ?? ""), Float32Array.from(v.toArray()));
     }
-  }
-  return out;
-}
-
-/** The stored v1 fields of the rows with these identifiers (see {@link StoredFields}). */
-export async function storedFieldsFor(table: lancedb.Table, identifiers: readonly string[]): Promise<Map<string, StoredFields>> {
-  const out = new Map<string, StoredFields>();
-  if (identifiers.length === 0) return out;
-  const filter = `identifier IN (${identifiers.map(sqlString).join(", ")}) AND metadata_version = 1`;
-  for await (const batch of scanBatches(table, { columns: ["identifier", "definition", ...STORED_FIELD_COLUMNS], filter })) {
-    const fields = storedFieldsOf(batch);
-    const ids = batch.getChild("identifier");
-    fields.forEach((f, i) => f !== undefined && out.set(String(ids?.get(i) ?? ""), f));
   }
   return out;
 }
