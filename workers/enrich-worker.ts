@@ -28,3 +28,6 @@ export async function embed(task: EmbedTextsTask): Promise<EmbeddedTexts> {
 
 /** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */
 export { summarizeBatch as summarize } from "../src/engine/catalog-pass.js";
+
+/** Named tasks `statistics` and `checkRelationships`: live-database reads under the coordinator's connection permits. */
+export { statisticsTask as statistics, relationshipCheckTask as checkRelationships } from "../src/engine/live-task.js";

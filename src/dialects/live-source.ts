@@ -9,6 +9,7 @@ import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable, TableStatistics, TableStructure } from "../model.js";
 import { DEFAULT_SAMPLING, type ProfileRule } from "./column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../relationships/verify-with-data.js";
+import type { PaceSlot } from "./query-throttle.js";
 import { describeNames, findDialect, LIVE_DIALECTS } from "./registry.js";
 
 /** One table or view as a live catalog describes it. */
@@ -104,7 +105,11 @@ export interface LiveSource {
  * A namespace of the config (CONTRACT §2, `agent.namespace.<name>`) as config loading reads it; only `type` is
  * required, so a caller (the demo) can open a DuckDB file with just `type` and `uri`.
  */
-export type LiveNamespace = Partial<Omit<NamespaceConfig, "type">> & { readonly type: string };
+export type LiveNamespace = Partial<Omit<NamespaceConfig, "type">> & {
+  readonly type: string;
+  /** The `max_queries_per_second` pace shared with the sources other threads open for the same run. */
+  readonly paceSlot?: PaceSlot;
+};
 
 /** Where a server-based namespace points: its host/port/username/password/database keys, else its `uri`'s parts. */
 export interface ServerAddress {

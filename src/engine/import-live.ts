@@ -3,7 +3,8 @@
  * The catalog (comments, columns, keys) is the primary source; the engine's DDL text is kept as
  * `definition` and fills what the catalog lacks. Rows are upserted on the canonical identifier.
  */
-import { type LiveSource, type LiveTable, profileRule, type StatisticsOptions } from "../dialects/live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveTable, profileRule, type StatisticsOptions } from "../dialects/live-source.js";
+import { LiveWork } from "./live-work.js";
 import type { CheckCounts } from "../relationships/verify-with-data.js";
 import { dataCheckStage } from "./data-check-stage.js";
 import type { SourceTable, StoredFields, TableStructure } from "../model.js";
@@ -29,7 +30,13 @@ import { TableGuard } from "./table-guard.js";
 
 export interface ImportOptions {
   readonly storePath: string;
+  /**
+   * The live database, for its catalog. It is closed once the catalog is read: statistics and relationship
+   * checks then run in the worker pool on connections of their own, opened from `namespace`, so that
+   * `max_connections` holds for every thread together.
+   */
   readonly live: LiveSource;
+  readonly namespace: LiveNamespace;
   readonly database?: string;
   readonly schema?: string;
   /** The embedding model (or --keep-vectors). */
@@ -158,6 +165,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   const guard = new TableGuard();
   progress.log(`reading the live catalog (${options.live.dialect})`, { database: options.database ?? "(default)", schema: options.schema ?? "(all)" });
   const listed = await options.live.listTables({ database: options.database, schema: options.schema });
+  // from here on the connections are the workers' (see `live`)
+  const canCheck = options.live.checkRelationship !== undefined;
+  await options.live.close();
   if (listed.length === 0) {
     progress.warn(`the live database lists no tables or views (database ${options.database ?? "(default)"}, schema ${options.schema ?? "(all)"}): nothing to import, nothing removed`);
   }
@@ -245,13 +255,15 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     const inferred = InferredCatalog.build(index);
     stages.push(relationshipStage(index, inferred, mined?.evidence));
     referencedOf = referencedRows(index, inferred);
-    const live = options.live;
-    if (options.relationshipChecks && live.checkRelationship) {
-      const rule = profileRule(options.relationshipChecks.rule);
-      stages.push(dataCheckStage(listed, { maxConnections: options.relationshipChecks.maxConnections, rule, checkRelationship: live.checkRelationship.bind(live) }, checks, progress));
-    }
   }
-  const pool = createEnrichPool(options.workers);
+  const checking = options.extractRelationships && options.relationshipChecks !== undefined && canCheck;
+  const reading = (options.statistics !== undefined && options.statistics.planOnly === undefined) || checking;
+  const pool = createEnrichPool(options.workers, undefined, { liveTasks: reading });
+  // one set of connection permits for the statistics and the checks together
+  const liveWork = reading
+    ? new LiveWork(pool, options.namespace, { maxConnections: options.statistics?.maxConnections ?? options.relationshipChecks!.maxConnections, workers: options.workers, signal: options.signal })
+    : undefined;
+  if (checking && liveWork) stages.push(dataCheckStage(listed, liveWork.checker(profileRule(options.relationshipChecks!.rule)), checks, progress));
   const vectors = vectorSourceFor(embedding, pool, dim);
   progress.start("importing", todo.length);
   try {
@@ -265,6 +277,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         failedAtStart: new Set(readEmbeddingFailures(store.path).map((f) => f.identifier)),
         extractRelationships: options.extractRelationships,
         statistics: options.statistics,
+        liveWork,
         target: { store, table, shardTag: "import" },
         workers: options.workers,
         signal: options.signal,

@@ -316,7 +316,7 @@ async function enrichRows(
   async function* sources(): AsyncGenerator<SourceTable[]> {
     for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep, withStored).filter(inShard);
   }
-  const pool = createEnrichPool(options.workers, options.enrichWorker);
+  const pool = createEnrichPool(options.workers, options.enrichWorker, { liveTasks: options.statistics !== undefined && options.statistics.planOnly === undefined });
   // a dry run never calls a paid embeddings API
   const vectors = options.dryRun && options.embedding.vectors.kind === "remote" ? keptVectors(dim) : vectorSourceFor(options.embedding, pool, dim);
   const identifiers = noIdentifierChanges();

@@ -9,10 +9,9 @@ import { fileURLToPath } from "node:url";
 import fs from "node:fs";
 import path from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
-import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { DatusError, describeError } from "../errors.js";
-import type { StatisticsOptions } from "../dialects/live-source.js";
+import type { LiveNamespace, StatisticsOptions } from "../dialects/live-source.js";
 import { mergeObservedEnums } from "../enrich/observed-enums.js";
 import { canonicalIdentifier, PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
 import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
@@ -20,20 +19,25 @@ import { scanBatches, type SchemaStore, storedStatistics } from "../store/schema
 import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
+import { LiveWork } from "./live-work.js";
+import type { LiveOutcome } from "./live-task.js";
 import type { Progress } from "./progress.js";
 import { describeRowCheck, IdentifierSet, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 
-/** Where live statistics come from, and how many connections they may hold at once. */
+/**
+ * Statistics from a namespace's live database. They are read in the worker pool (`live-work.ts`), at most
+ * `maxConnections` connections at once across every thread.
+ */
 export interface StatisticsSource {
+  readonly namespace: LiveNamespace;
   readonly maxConnections: number;
   /** The namespace's sampling rule; absent: `sampleRows` of the pipeline options, other keys their defaults. */
   readonly rule?: StatisticsOptions;
-  tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics>;
   /**
    * A dry run: each table is handed here instead of being read (its statements are planned later, from the
-   * catalog); `tableStatistics` is never called and the row keeps what it has.
+   * catalog); no statistics task is sent and the row keeps what it has.
    */
   readonly planOnly?: (table: SourceTable) => void;
 }
@@ -68,6 +72,8 @@ export interface PipelineOptions {
   readonly failedAtStart?: ReadonlySet<string>;
   readonly extractRelationships: boolean;
   readonly statistics?: StatisticsSource;
+  /** The live work of this run, when a stage (relationship checks) shares its connection permits; else made here. */
+  readonly liveWork?: LiveWork;
   readonly sampleRows?: number;
   /** Write target; absent for --dry-run. */
   readonly target?: PipelineTarget;
@@ -116,10 +122,6 @@ interface Entry {
   readonly sources: readonly string[];
 }
 
-/** Attempts at a table's statistics before it is reported failed, and the first wait between them (x4 each time). */
-const STATISTICS_ATTEMPTS = 3;
-const STATISTICS_BACKOFF_MS = 250;
-
 /** Failures kept in memory for the summary; the full list goes to the store's failure log. */
 const FAILURES_KEPT = 200;
 
@@ -129,9 +131,12 @@ export function defaultWorkers(): number {
 
 const ENRICH_WORKER = fileURLToPath(new URL("../../workers/enrich-worker.js", import.meta.url));
 
-/** The worker pool; `filename` is the worker module (tests give one that misbehaves on purpose). */
-export function createEnrichPool(workers: number, filename = ENRICH_WORKER): Piscina {
-  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+/**
+ * The worker pool; `filename` is the worker module (tests give one that misbehaves on purpose). With `liveTasks`
+ * a thread takes a second task while one waits on the live database, so statistics never leave a core idle.
+ */
+export function createEnrichPool(workers: number, filename = ENRICH_WORKER, options: { readonly liveTasks?: boolean } = {}): Piscina {
+  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, concurrentTasksPerWorker: options.liveTasks ? 2 : 1 });
   // a worker that fails between tasks is replaced by Piscina; its tasks (none) have nothing to report
   pool.on("error", (err: unknown) => process.emitWarning(`a worker thread failed between tasks and was replaced: ${describeError(err)}`));
   return pool;
@@ -178,7 +183,6 @@ export async function runPipeline(
   const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
   const maxInFlight = Math.max(2, options.workers * 2);
-  const statsLimit = options.statistics ? pLimit(Math.max(1, options.statistics.maxConnections)) : undefined;
   const now = Math.floor(Date.now() / 1000);
   const guard = options.guard ?? new TableGuard();
 
@@ -194,34 +198,36 @@ export async function runPipeline(
   // a row this migration wrote is never deleted as some other table's old identifier
   const keepOurs = `COALESCE(metadata_version, 0) = 1 AND COALESCE(last_updated, 0) >= ${Math.floor(options.target?.writtenSince ?? now)}`;
 
-  async function addStatistics(result: EnrichResult, sources: readonly SourceTable[]): Promise<EnrichResult> {
-    const stats = options.statistics;
-    if (!stats || !statsLimit) return result;
-    if (stats.planOnly) {
-      result.rows.forEach((_, i) => stats.planOnly!(sources[i]));
-      return result;
+  const statistics = options.statistics;
+  const liveWork =
+    statistics && !statistics.planOnly ? (options.liveWork ?? new LiveWork(pool, statistics.namespace, { maxConnections: statistics.maxConnections, workers: options.workers, signal: options.signal })) : undefined;
+  type StatisticsOutcomes = Map<string, LiveOutcome<TableStatistics>>;
+
+  /** Sends a batch's statistics to the pool (beside its DDL task); by source identifier. */
+  function startStatistics(rows: readonly SourceTable[]): Promise<StatisticsOutcomes> | undefined {
+    if (!statistics) return undefined;
+    if (statistics.planOnly) {
+      rows.forEach((r) => statistics.planOnly!(r));
+      return undefined;
     }
+    const read = liveWork!.tableStatistics(rows, statistics.rule ?? { sampleRows: options.sampleRows ?? 10_000 });
+    return read.then((outcomes) => new Map(rows.map((r, i) => [r.identifier, outcomes[i]])));
+  }
+
+  async function addStatistics(result: EnrichResult, outcomes: StatisticsOutcomes | undefined): Promise<EnrichResult> {
+    if (!outcomes) return result;
     const rows = await Promise.all(
-      result.rows.map((row, i) =>
-        statsLimit(async () => {
-          // interrupted: no new statements against the source; the row keeps what the store had
-          if (options.signal?.aborted) return keepStoredStatistics(row);
-          for (let attempt = 1; ; attempt++) {
-            try {
-              return withStatistics(row, await stats.tableStatistics(sources[i], stats.rule ?? { sampleRows: options.sampleRows ?? 10_000 }));
-            } catch (err) {
-              if (attempt < STATISTICS_ATTEMPTS && !options.signal?.aborted) {
-                await new Promise((r) => setTimeout(r, STATISTICS_BACKOFF_MS * 4 ** (attempt - 1)));
-                continue;
-              }
-              if (options.signal?.aborted) return keepStoredStatistics(row);
-              counts.statisticsFailures++;
-              options.progress.warn(`statistics failed for ${row.identifier} after ${attempt} attempt(s): ${describeError(err)} (what the store had for it is kept)`);
-              return keepStoredStatistics(row);
-            }
-          }
-        }),
-      ),
+      result.rows.map(async (row, i) => {
+        const outcome = outcomes.get(result.sourceIdentifiers[i]);
+        if (outcome === undefined) return row;
+        if (outcome.ok) return withStatistics(row, outcome.value);
+        // interrupted: no new statements against the source; the row keeps what the store had
+        if (!outcome.interrupted) {
+          counts.statisticsFailures++;
+          options.progress.warn(`statistics failed for ${row.identifier} after ${outcome.attempts} attempt(s): ${outcome.error} (what the store had for it is kept)`);
+        }
+        return keepStoredStatistics(row);
+      }),
     );
     return { ...result, rows };
   }
@@ -413,12 +419,16 @@ export async function runPipeline(
   for await (const rows of batches) {
     if (options.signal?.aborted || firstError) break;
     if (rows.length === 0) continue;
+    // the live database is read while the workers read the DDL
+    const measured = startStatistics(rows);
+    measured?.catch(() => undefined);
     const p: Promise<void> = enrich(rows)
       .then(async (parts) => {
+        const outcomes = await measured;
         for (const part of parts) {
           let staged = part.result;
           for (const stage of options.stages ?? []) staged = await stage(staged, part.rows);
-          collect(await embedPending(await addStatistics(staged, part.rows)));
+          collect(await embedPending(await addStatistics(staged, outcomes)));
         }
       })
       .catch((err: unknown) => {

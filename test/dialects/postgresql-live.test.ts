@@ -114,6 +114,7 @@ test("max_connections holds across the run: pg_stat_activity never shows more of
     assert.equal(run.code, 0, run.stderr);
     assert.ok(most > 0, "the sampler saw the tool's sessions");
     assert.ok(most <= 2, `at most max_connections sessions at once (saw ${most})`);
+    assert.equal(most, 2, "both allowed connections were in use at some point: the two worker threads shared them");
     const rows = await readRows(path.join(dir, "stores", "datus_db_pg"));
     assert.equal(rows.length, tables);
     assert.ok(rows.every((r) => Number(r.row_count) >= 10), "every table counted by the SELECT-only user");

@@ -78,6 +78,7 @@ export const bootstrapCommand = {
         const outcome = await importLive({
           storePath: ctx.storePath,
           live,
+          namespace: ctx.namespace,
           database: argv.database ?? ctx.namespace.database,
           schema: argv.schema ?? ctx.namespace.schema,
           embedding,
@@ -85,7 +86,7 @@ export const bootstrapCommand = {
           clear: false,
           incremental,
           extractRelationships,
-          statistics: extractStatistics ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling, tableStatistics: live.tableStatistics.bind(live) } : undefined,
+          statistics: extractStatistics ? { namespace: ctx.namespace, maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
           relationshipChecks: extractRelationships ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
           skipBackup,
           queryLog: argv.queryLog,

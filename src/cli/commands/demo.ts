@@ -57,7 +57,9 @@ export const demoCommand = {
         const written = await writeV0Store(storePath, await demoV0Definitions(dbFile));
         progress.log(`wrote a v0 store of ${written} tables: ${storePath}`);
       }
-      const live = await openLiveSource({ type: "duckdb", uri: dbFile });
+      const demoNamespace = { type: "duckdb", uri: dbFile };
+      // opened once up front so that an unreadable file is a clear error before any work; the workers read it
+      await (await openLiveSource(demoNamespace)).close();
       let lock: StoreLock | undefined;
       try {
         lock = lockStore(storePath, { command: "demo", create: true, progress });
@@ -65,7 +67,7 @@ export const demoCommand = {
           storePath,
           dialect: "duckdb",
           extractRelationships: true,
-          statistics: { maxConnections: 4, tableStatistics: live.tableStatistics.bind(live) },
+          statistics: { namespace: demoNamespace, maxConnections: 4 },
           force: false,
           dryRun: false,
           skipBackup: false,
@@ -83,7 +85,6 @@ export const demoCommand = {
         return outcome.status === "interrupted" ? 130 : 0;
       } finally {
         lock?.release();
-        await live.close();
       }
     }),
 };

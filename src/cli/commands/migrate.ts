@@ -159,8 +159,14 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const planOnly = dryRun && live?.planStatistics ? (table: SourceTable) => void planned.set(table.identifier, table) : undefined;
   const statistics =
     extractStatistics && live && (!dryRun || planOnly)
-      ? { maxConnections: ctx.namespace!.maxConnections, rule: ctx.namespace!.sampling, tableStatistics: live.tableStatistics.bind(live), planOnly }
+      ? { namespace: ctx.namespace!, maxConnections: ctx.namespace!.maxConnections, rule: ctx.namespace!.sampling, planOnly }
       : undefined;
+  // a real run reads the live database in the worker pool, max_connections for all threads together: the
+  // connection that checked the namespace is closed first, and the import opens its own for the catalog
+  if (!dryRun && live) {
+    await live.close();
+    live = undefined;
+  }
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
   // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
@@ -189,10 +195,12 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
       });
       printMigrateSummary(migrated, ctx.logFormat);
     }
-    if (importSchemas && live && !dryRun && !signal.aborted) {
+    if (importSchemas && ctx.namespace && !dryRun && !signal.aborted) {
+      live = await openLiveSource(ctx.namespace);
       imported = await importLive({
         storePath: ctx.storePath,
         live,
+        namespace: ctx.namespace,
         database: ctx.namespace?.database,
         schema: ctx.namespace?.schema,
         embedding,

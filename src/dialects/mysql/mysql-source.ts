@@ -10,7 +10,7 @@ import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveT
 import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import { connectionLost, killQueries, type MySqlError } from "./mysql-connection.js";
 import { introspectCatalog } from "./mysql-introspection.js";
-import { planTableStatistics, readTableStatistics } from "./mysql-statistics.js";
+import { connectionQuery, planTableStatistics, readTableStatistics } from "./mysql-statistics.js";
 import { checkRelationship } from "./mysql-relationship-check.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
@@ -50,7 +50,7 @@ export class MySqlSource implements LiveSource {
     private readonly mariadb: boolean,
   ) {
     this.dialect = mariadb ? "mariadb" : "mysql";
-    this.throttle = throttleFor(ns.maxQueriesPerSecond);
+    this.throttle = throttleFor(ns);
   }
 
   static async open(ns: LiveNamespace): Promise<MySqlSource> {
@@ -125,12 +125,12 @@ export class MySqlSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+    return this.withConnection((conn) => readTableStatistics(connectionQuery(conn), table, profileRule(options)));
   }
 
   /** See {@link LiveSource.planStatistics}: the catalog is read, nothing else. */
   async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
-    return this.withConnection((conn) => planTableStatistics(conn, table, profileRule(options)));
+    return this.withConnection((conn) => planTableStatistics(connectionQuery(conn), table, profileRule(options)));
   }
 
   async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {

@@ -56,7 +56,7 @@ export class PostgresSource implements LiveSource {
     private readonly server: ServerAddress,
     private readonly where: string,
   ) {
-    this.throttle = throttleFor(ns.maxQueriesPerSecond);
+    this.throttle = throttleFor(ns);
   }
 
   /** Connects once (so a wrong host, user or database is an error before any work) and returns the source. */

@@ -14,7 +14,7 @@ import { quoteIdent, type Row } from "../mysql/mysql-sql.js";
 import { foreignKeyConstraints, showCreateText, uniqueConstraints } from "./starrocks-ddl.js";
 
 /** Runs one statement on a free connection of the source and returns its rows. */
-export type Query = (sql: string, params?: readonly (string | number)[]) => Promise<Row[]>;
+export type Query = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
 
 export const TABLES_SQL = `
 SELECT TABLE_NAME AS name, TABLE_TYPE AS kind, TABLE_COMMENT AS comment

@@ -9,11 +9,12 @@ import { paced, type QueryThrottle, throttleFor } from "../query-throttle.js";
 import mysql from "mysql2/promise";
 import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { quoteIdent, type Row } from "../mysql/mysql-sql.js";
 import { connectionLost, killQueries, type MySqlError } from "../mysql/mysql-connection.js";
 import { introspectCatalog } from "./starrocks-introspection.js";
-import { readTableStatistics } from "./starrocks-statistics.js";
+import { planTableStatistics, readTableStatistics } from "./starrocks-statistics.js";
+import { connectionQuery } from "../mysql/mysql-statistics.js";
 
 /** StarRocks' FE MySQL-protocol port. */
 export const STARROCKS_PORT = 9030;
@@ -59,7 +60,7 @@ export class StarRocksSource implements LiveSource {
     private readonly pool: mysql.Pool,
     private readonly where: string,
   ) {
-    this.throttle = throttleFor(ns.maxQueriesPerSecond);
+    this.throttle = throttleFor(ns);
   }
 
   /** Connects once (a wrong host, user or database is an error before any work) and returns the source. */
@@ -112,7 +113,7 @@ export class StarRocksSource implements LiveSource {
   }
 
   /** One statement on a connection of the pool (the pool holds at most max_connections). */
-  private readonly query = (sql: string, params: readonly (string | number)[] = []): Promise<Row[]> =>
+  private readonly query = (sql: string, params: readonly unknown[] = []): Promise<Row[]> =>
     this.withConnection(async (conn) => (await conn.query(sql, [...params]))[0] as Row[]);
 
   async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
@@ -127,7 +128,12 @@ export class StarRocksSource implements LiveSource {
   }
 
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
-    return this.withConnection((conn) => readTableStatistics(async (sql, params = []) => (await conn.query(sql, [...params]))[0] as Row[], table, options.sampleRows));
+    return this.withConnection((conn) => readTableStatistics(connectionQuery(conn), table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.planStatistics}: the catalog is read, nothing else. */
+  async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
+    return this.withConnection((conn) => planTableStatistics(connectionQuery(conn), table, profileRule(options)));
   }
 
   interrupt(): void {
