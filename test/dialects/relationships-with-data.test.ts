@@ -12,7 +12,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { corpusFile } from "../helpers/corpus.js";
 import { splitStatements } from "../../src/ddl/parse-ddl.js";
-import { mariadbNamespace, postgresNamespace, structureStatements, withMariaDbDatabase, withPostgresDatabase } from "../helpers/engines.js";
+import { mariadbNamespace, postgresNamespace, sqliteRows, structureStatements, withMariaDbDatabase, withPostgresDatabase, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
 import { copyBlocks, loadCopyBlocks } from "../helpers/pg-copy.js";
@@ -180,4 +180,47 @@ test("Sakila in MariaDB without its foreign keys: inferred edges are measured on
     assert.equal(provenance.row_count, "exact");
     assert.equal(provenance.sampling, "first_rows");
   }, (s, database) => s.replace(/\bsakila\./g, `\`${database}\`.`));
+});
+
+/** Every foreign-key clause of SQLite DDL text (table constraints, named or not, with their ON actions) removed. */
+function withoutForeignKeys(sql: string): string {
+  const action = String.raw`(?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:NO\s+ACTION|CASCADE|SET\s+NULL|SET\s+DEFAULT|RESTRICT))*`;
+  return sql.replace(new RegExp(String.raw`,\s*(?:CONSTRAINT\s+(?:\[[^\]]*\]|"[^"]*"|\w+)\s+)?FOREIGN\s+KEY\s*\([^)]*\)\s*REFERENCES\s+(?:\[[^\]]*\]|"[^"]*"|\w+)\s*\([^)]*\)${action}`, "gi"), "");
+}
+
+test("Chinook in SQLite without its foreign keys: inferred edges are measured on the data, a look-alike column is not a foreign key", async (t) => {
+  const dir = tempDir(t);
+  const source = corpusFile("chinook/chinook_sqlite.sql");
+  const original = path.join(dir, "original.sqlite");
+  await writeSqliteFile(original, source);
+  const FK_SQL = `SELECT m.name AS from_table, f."from" AS from_column, f."table" AS to_table, f."to" AS to_column FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'`;
+  const truth = (await withSqliteFile(original, (db) => sqliteRows(db, FK_SQL))) as unknown as Truth[];
+  assert.ok(truth.length >= 10, `Chinook declares its foreign keys (${truth.length})`);
+  const file = path.join(dir, "chinook.sqlite");
+  // the look-alike: Album.MediaTypeId, whose values are no media type's key
+  await writeSqliteFile(file, `${withoutForeignKeys(source)};\nALTER TABLE Album ADD COLUMN MediaTypeId INTEGER;\nUPDATE Album SET MediaTypeId = 100 + AlbumId % 37;`);
+  assert.equal((await withSqliteFile(file, (db) => sqliteRows(db, FK_SQL))).length, 0, "the file under test declares no foreign key");
+  const cfg = namespaceConfig(dir, "chinook", `      type: sqlite\n      uri: sqlite:///${file}\n      max_connections: 2\n`);
+  const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "chinook", "--workers", "2", "--extract-relationships", "--extract-statistics=true"], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const rows = new Map((await readRows(path.join(dir, "stores", "datus_db_chinook"))).map((r) => [String(r.table_name), r]));
+  const meta = (table: string) => JSON.parse(String(rows.get(table)?.relationship_metadata ?? "{}")) as { foreign_keys?: Edge[]; rejected_foreign_keys?: (Edge & { reason: string })[] };
+  let matched = 0;
+  await withSqliteFile(file, (db) => {
+    for (const fk of truth) {
+      const edge = (meta(fk.from_table).foreign_keys ?? []).find((e) => e.from_column === fk.from_column && lastPart(e.to_table) === fk.to_table && e.to_column === fk.to_column);
+      if (!edge) continue;
+      matched++;
+      const unique = sqliteRows(db, `SELECT count(*) = count(DISTINCT "${fk.from_column}") AS u FROM "${fk.from_table}"`)[0].u === 1;
+      assert.ok(edge.containment !== undefined && edge.containment !== null && edge.containment >= 0.99, `${fk.from_table}.${fk.from_column} -> ${fk.to_table}: containment ${edge.containment}`);
+      assert.equal(edge.cardinality, unique ? "1:1" : "N:1", `${fk.from_table}.${fk.from_column} -> ${fk.to_table}: cardinality`);
+      assert.equal(edge.data_check?.method, "exact", "Chinook's tables are smaller than the default sample: every row read");
+    }
+  });
+  t.diagnostic(`SQLite: dropped foreign keys found again and confirmed by the data: ${matched} of ${truth.length}`);
+  assert.ok(matched >= 8, `most foreign keys are inferred again and confirmed (${matched} of ${truth.length})`);
+  const album = meta("Album");
+  assert.equal((album.foreign_keys ?? []).find((e) => e.from_column === "MediaTypeId"), undefined, "Album.MediaTypeId is not reported as a foreign key");
+  const rejected = (album.rejected_foreign_keys ?? []).find((e) => e.from_column === "MediaTypeId");
+  assert.ok(rejected && rejected.containment === 0, `no Album.MediaTypeId value is a media type (containment ${rejected?.containment})`);
 });

@@ -5,6 +5,9 @@
  * connection's statement is stopped with `sqlite3_interrupt` (the query runs off the main thread, so the
  * timer fires on time). A file a writer holds locked is waited for at most the statement timeout.
  */
+import type { ProfileRule } from "../column-profile.js";
+import type { EdgeCheck, EdgeMeasure } from "../../relationships/verify-with-data.js";
+import { checkRelationship } from "./sqlite-relationship-check.js";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { configError, DatusError, describeError } from "../../errors.js";
@@ -81,6 +84,11 @@ export class SqliteSource implements LiveSource {
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.checkRelationship}. */
+  async checkRelationship(check: EdgeCheck, rule: ProfileRule): Promise<EdgeMeasure> {
+    return this.withConnection((conn) => checkRelationship(conn, check, rule));
   }
 
   /** See {@link LiveSource.interrupt}. */
