@@ -6,8 +6,6 @@
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
-import fs from "node:fs";
-import path from "node:path";
 import type * as lancedb from "@lancedb/lancedb";
 import { Piscina } from "piscina";
 import { DatusError, describeError } from "../errors.js";
@@ -16,7 +14,7 @@ import { mergeObservedEnums } from "../enrich/observed-enums.js";
 import { canonicalIdentifier, PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
 import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
 import { scanBatches, type SchemaStore, storedStatistics } from "../store/schema-store.js";
-import { parseFailureFile, recordEmbeddingFailures } from "../store/migration-state.js";
+import { ParseFailureLog, recordEmbeddingFailures } from "../store/migration-state.js";
 import { markVectors } from "../store/vector-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import { LiveWork } from "./live-work.js";
@@ -192,7 +190,7 @@ export async function runPipeline(
   const inFlight = new Set<Promise<void>>();
   let writing: Promise<void> | undefined;
 
-  const failureLog = options.target ? parseFailureFile(options.target.store.path, options.target.shardTag) : undefined;
+  const failureLog = options.target ? new ParseFailureLog(options.target.store.path, options.target.shardTag) : undefined;
   const ledger = new RowLedger();
   const startVersion = options.target ? await options.target.table.version() : undefined;
   // a row this migration wrote is never deleted as some other table's old identifier
@@ -337,17 +335,10 @@ export async function runPipeline(
     held = candidates.filter((e) => occupied(e.row.identifier, sources));
     const waiting = new Set(held);
     await write(candidates.filter((e) => !waiting.has(e)));
-    if (failureLog) {
-      const lines: string[] = [];
-      for (const r of results) {
-        for (const f of r.parseFailures) lines.push(JSON.stringify(f));
-        for (const id of r.parsedOk) lines.push(JSON.stringify({ identifier: id, ok: true }));
-      }
-      if (lines.length) {
-        fs.mkdirSync(path.dirname(failureLog), { recursive: true });
-        fs.appendFileSync(failureLog, `${lines.join("\n")}\n`);
-      }
-    }
+    failureLog?.record(
+      results.flatMap((r) => r.parseFailures),
+      results.flatMap((r) => r.parsedOk),
+    );
   }
 
   /**

@@ -232,7 +232,11 @@ export interface ParseFailure {
   readonly error: string;
 }
 
-/** Parse failures of migrated tables, one JSONL file per shard so concurrent shards never share a file. */
+/**
+ * Parse failures of migrated tables, one JSONL file per shard so concurrent shards never share a file. A line is
+ * written only when a table's state changes: it fails (or fails otherwise than before), or a table that had
+ * failed now reads (`ok: true`). Lines carry their time `t`, so the latest line wins across files.
+ */
 export function parseFailureFile(storePath: string, shard: string): string {
   return path.join(stateDir(storePath), `parse-failures.${shard}.jsonl`);
 }
@@ -240,21 +244,58 @@ export function parseFailureFile(storePath: string, shard: string): string {
 export function readParseFailures(storePath: string): ParseFailure[] {
   const dir = stateDir(storePath);
   if (!fs.existsSync(dir)) return [];
-  const latest = new Map<string, ParseFailure | null>();
+  const latest = new Map<string, { failure: ParseFailure | null; t: number }>();
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.startsWith("parse-failures.") || !name.endsWith(".jsonl")) continue;
     for (const line of fs.readFileSync(path.join(dir, name), "utf8").split("\n")) {
       if (!line.trim()) continue;
       try {
-        const rec = JSON.parse(line) as ParseFailure & { ok?: boolean };
+        // the whole record (it may carry the LLM fallback's reason) but its state and time
+        const { ok, t: time, ...failure } = JSON.parse(line) as ParseFailure & { ok?: boolean; t?: unknown };
+        const t = typeof time === "number" ? time : 0;
+        const seen = latest.get(failure.identifier);
+        if (seen !== undefined && t < seen.t) continue;
         // a later line with ok=true means the table parsed on a later run
-        latest.set(rec.identifier, rec.ok ? null : rec);
+        latest.set(failure.identifier, { failure: ok ? null : failure, t });
       } catch {
         // a torn last line from a killed run: skip it
       }
     }
   }
-  return [...latest.values()].filter((f): f is ParseFailure => f !== null);
+  return [...latest.values()].flatMap((v) => (v.failure === null ? [] : [v.failure]));
+}
+
+/**
+ * The parse-failure log of one writer, written as states change (see {@link parseFailureFile}): it knows the
+ * failures open when the run started, so a table that reads as before adds nothing.
+ */
+export class ParseFailureLog {
+  private readonly open: Map<string, ParseFailure>;
+  private readonly file: string;
+
+  constructor(storePath: string, writer: string) {
+    this.file = parseFailureFile(storePath, writer);
+    this.open = new Map(readParseFailures(storePath).map((f) => [f.identifier, f]));
+  }
+
+  /** Records what a committed batch found: its failures and the identifiers that read. */
+  record(failures: readonly ParseFailure[], parsedOk: readonly string[]): void {
+    const t = Date.now();
+    const lines: string[] = [];
+    for (const f of failures) {
+      const before = this.open.get(f.identifier);
+      if (before !== undefined && before.error === f.error && before.dialect === f.dialect) continue;
+      this.open.set(f.identifier, f);
+      lines.push(JSON.stringify({ ...f, t }));
+    }
+    for (const identifier of parsedOk) {
+      if (!this.open.delete(identifier)) continue;
+      lines.push(JSON.stringify({ identifier, ok: true, t }));
+    }
+    if (lines.length === 0) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.appendFileSync(this.file, `${lines.join("\n")}\n`);
+  }
 }
 
 /** What the last run's query log (`--query-log`) gave, for `report`: its counts, warnings and unparsed queries. */
