@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 
@@ -15,6 +16,25 @@ export interface LiveRun {
   readonly tablesPerSecond: number;
   readonly peakRssMiB: number;
   readonly mostSessions: number;
+  /** The tool's CPU seconds (user + system, every thread) and that as a share of both cores over the run. */
+  readonly cpuSeconds: number;
+  readonly cpuShare: number;
+  /** Mean statements running on the server at once, sampled, over max_connections. */
+  readonly connectionUse: number;
+  /** The whole machine's busy share of its cores over the run (the tool and the database server together), from /proc/stat; null elsewhere. */
+  readonly machineBusy: number | null;
+}
+
+/** Busy and total jiffies of all cores, from /proc/stat (Linux); null when it cannot be read. */
+function cpuTimes(): { busy: number; total: number } | null {
+  try {
+    const fields = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = fields[3] + (fields[4] ?? 0);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
 }
 
 const server = (database: string) => ({
@@ -68,14 +88,29 @@ async function bootstrapOnce(cli: string, scratch: string, database: string, max
   await watcher.connect();
   let most = 0;
   let running = true;
+  let samples = 0;
+  let activeSum = 0;
+  let statisticsStarted = false;
   const sampler = (async () => {
     while (running) {
-      const n = Number((await watcher.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'datus-schema' AND datname = $1", [database])).rows[0].n);
-      most = Math.max(most, n);
+      const { n, active } = (
+        await watcher.query<{ n: string; active: string }>(
+          "SELECT count(*) AS n, count(*) FILTER (WHERE state = 'active') AS active FROM pg_stat_activity WHERE application_name = 'datus-schema' AND datname = $1",
+          [database],
+        )
+      ).rows[0];
+      most = Math.max(most, Number(n));
+      // connection use counts from the first statistics statement on (the catalog read before it is one session)
+      if (Number(n) > 0) statisticsStarted = true;
+      if (statisticsStarted) {
+        samples++;
+        activeSum += Number(active);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
   const started = process.hrtime.bigint();
+  const cpuBefore = cpuTimes();
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(cli, ["bootstrap", "--config", cfg, "--namespace", "bench", "--extract-statistics=true", "--workers", "2", "--log-format", "json"], { cwd: dir });
     let stdout = "";
@@ -85,6 +120,7 @@ async function bootstrapOnce(cli: string, scratch: string, database: string, max
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = cpuTimes();
   running = false;
   await sampler;
   await watcher.end();
@@ -96,7 +132,18 @@ async function bootstrapOnce(cli: string, scratch: string, database: string, max
     .find((o) => o.event === "import");
   if (!summary || Number(summary.written) !== tables) throw new Error(`bootstrap wrote ${String(summary?.written)} of ${tables} tables`);
   fs.rmSync(dir, { recursive: true, force: true });
-  return { maxConnections, seconds, tablesPerSecond: tables / seconds, peakRssMiB: Number(summary.peak_rss_kb) / 1024, mostSessions: most };
+  const cpuSeconds = Number(summary.cpu_seconds);
+  return {
+    maxConnections,
+    seconds,
+    tablesPerSecond: tables / seconds,
+    peakRssMiB: Number(summary.peak_rss_kb) / 1024,
+    mostSessions: most,
+    cpuSeconds,
+    cpuShare: cpuSeconds / (seconds * os.availableParallelism()),
+    connectionUse: samples === 0 ? 0 : activeSum / samples / maxConnections,
+    machineBusy: cpuBefore && cpuAfter && cpuAfter.total > cpuBefore.total ? (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total) : null,
+  };
 }
 
 export async function liveBench(cli: string, scratch: string, tables: number): Promise<LiveRun[]> {
@@ -107,7 +154,12 @@ export async function liveBench(cli: string, scratch: string, tables: number): P
     const runs: LiveRun[] = [];
     for (const maxConnections of [1, 2, 4]) {
       const run = await bootstrapOnce(cli, scratch, database, maxConnections, tables);
-      console.log(`bootstrap with statistics, max_connections ${maxConnections}: ${run.tablesPerSecond.toFixed(1)} tables/s (${run.seconds.toFixed(1)} s), peak RSS ${run.peakRssMiB.toFixed(0)} MiB, at most ${run.mostSessions} sessions`);
+      console.log(
+        `bootstrap with statistics, max_connections ${maxConnections}: ${run.tablesPerSecond.toFixed(1)} tables/s (${run.seconds.toFixed(1)} s), ` +
+          `peak RSS ${run.peakRssMiB.toFixed(0)} MiB, at most ${run.mostSessions} sessions, statements running ${(100 * run.connectionUse).toFixed(0)}% of the allowed connections, ` +
+          `CPU ${run.cpuSeconds.toFixed(1)} s (${(100 * run.cpuShare).toFixed(0)}% of the cores)` +
+          (run.machineBusy === null ? "" : `, the machine (tool and server) ${(100 * run.machineBusy).toFixed(0)}% busy`),
+      );
       runs.push(run);
     }
     return runs;

@@ -14,6 +14,12 @@ import { DatusError } from "../errors.js";
 import { reportFailure } from "./failure.js";
 
 /** One line (or several, already escaped) on stdout. */
+/** User + system CPU seconds of the whole process so far (every thread), for the JSON summaries. */
+export function cpuSeconds(): number {
+  const { userCPUTime, systemCPUTime } = process.resourceUsage();
+  return Math.round((userCPUTime + systemCPUTime) / 1000) / 1000;
+}
+
 export function out(line: string): void {
   process.stdout.write(`${redactSecrets(line)}\n`);
 }
@@ -58,6 +64,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         pre_migration_version: o.preMigrationVersion ?? null,
         // kilobytes; covers the worker threads and LanceDB's native memory (one process)
         peak_rss_kb: process.resourceUsage().maxRSS,
+        cpu_seconds: cpuSeconds(),
       }),
     );
     return;
@@ -140,6 +147,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
         embedding_failures: c.embeddingFailureCount,
         indexes: o.indexesBuilt ?? [],
         peak_rss_kb: process.resourceUsage().maxRSS,
+        cpu_seconds: cpuSeconds(),
       }),
     );
     return;

@@ -6,7 +6,7 @@ import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { boolOption, type CommonArgs, flag, interruptSignal, logFormatOf, numberOption, resolveContext, runCommand, wholeNumber, withCommonOptions } from "../context.js";
 import { resolveEmbedding } from "../embedding-setup.js";
 import { lockStore } from "../../store/store-lock.js";
-import { out, printStoreReport } from "../output.js";
+import { cpuSeconds, out, printStoreReport } from "../output.js";
 import { printable } from "../../printable.js";
 
 interface EmbedArgs extends CommonArgs {
@@ -67,6 +67,7 @@ function printEmbedSummary(o: EmbedOutcome, format: LogFormat): void {
         not_migrated: o.notMigrated,
         indexes: o.indexesBuilt ?? [],
         peak_rss_kb: process.resourceUsage().maxRSS,
+        cpu_seconds: cpuSeconds(),
       }),
     );
     return;
