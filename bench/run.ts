@@ -21,15 +21,14 @@ import * as lancedb from "@lancedb/lancedb";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { parseDdl, splitStatements } from "../src/ddl/parse-ddl.js";
-import { enrichBatch } from "../src/engine/enrich-batch.js";
 import { ConsoleProgress } from "../src/engine/progress.js";
 import { buildSearchIndexes } from "../src/engine/search-indexes.js";
 import type { Dialect } from "../src/model.js";
-import { v1RowsToArrow } from "../src/store/arrow-rows.js";
-import { SCHEMA_TABLE, v1Schema } from "../src/store/schemas.js";
+import { SCHEMA_TABLE } from "../src/store/schemas.js";
 import { writeV0Store } from "../src/store/v0-store.js";
 import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
 import { liveBench } from "./live-bench.js";
+import { stageBench } from "./stage-bench.js";
 import { printRelationships, relationshipsBench, relationshipsJson } from "./relationships-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
@@ -53,6 +52,23 @@ const ONLY = FLAGS.only;
 const REL_TABLES = Number(process.env.BENCH_REL_TABLES ?? 100_000);
 const DIM = 384;
 const round = (x: number): number => Math.round(x * 10) / 10;
+/** Top-level keys earlier versions of this bench wrote (the migration figures now live under `migration`). */
+const LEGACY_KEYS = [
+  "date",
+  "machine",
+  "tables",
+  "corpus_parse",
+  "enrichment_tables_per_s_1_thread",
+  "merge_insert_tables_per_s",
+  "migrate",
+  "index_build_seconds",
+  "ratio_parallel_vs_serial",
+  "ratio_engine_vs_write_ceiling",
+  "peak_rss_under_1_gib",
+  "stages_alone",
+  "machine_limit_tables_per_s",
+  "serial_baseline",
+];
 
 interface MigrateRun {
   readonly workers: number;
@@ -62,6 +78,8 @@ interface MigrateRun {
   readonly tablesPerSecond: number;
   readonly peakRssMiB: number;
   readonly written: number;
+  /** CPU seconds (user + system, every thread) per 1,000 tables written. */
+  readonly cpuSecondsPer1000: number;
 }
 
 function machine() {
@@ -105,17 +123,7 @@ async function migrateOnce(source: string, workers: number, scratch: string, tim
   }
   fs.rmSync(store, { recursive: true, force: true });
   const written = Number(summary.written);
-  return { workers, seconds, tablesPerSecond: written / seconds, peakRssMiB: Number(summary.peak_rss_kb) / 1024, written, indexSeconds };
-}
-
-/** The parse/enrich/embed stage alone, one thread, no I/O: the per-worker ceiling. */
-function enrichmentCeiling(tables: number): number {
-  const rows = [...syntheticCatalog(tables)];
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < rows.length; i += 256) {
-    enrichBatch({ rows: rows.slice(i, i + 256), dialect: "unknown", vectors: { kind: "hashing", dim: DIM }, now: 0, extractRelationships: true });
-  }
-  return tables / (Number(process.hrtime.bigint() - started) / 1e9);
+  return { workers, seconds, tablesPerSecond: written / seconds, peakRssMiB: Number(summary.peak_rss_kb) / 1024, written, indexSeconds, cpuSecondsPer1000: (1000 * Number(summary.cpu_seconds)) / written };
 }
 
 const CORPUS_FILES: readonly [string, Dialect][] = [
@@ -161,24 +169,6 @@ function corpusParseRate(corpus: string): ParseFigures | undefined {
   return { statements: statements.length, tablesPerSecond: parsed / (Number(process.hrtime.bigint() - started) / 1e9), parsers };
 }
 
-/** Merge-insert of ready-made v1 rows into a table of the same size: the store's write ceiling. */
-async function mergeInsertCeiling(scratch: string, tables: number): Promise<number> {
-  const dir = path.join(scratch, "raw-write");
-  fs.rmSync(dir, { recursive: true, force: true });
-  const db = await lancedb.connect(dir);
-  const table = await db.createEmptyTable(SCHEMA_TABLE, v1Schema(DIM));
-  const rows = [...syntheticCatalog(tables)];
-  const result = enrichBatch({ rows, dialect: "unknown", vectors: { kind: "hashing", dim: DIM }, now: 0, extractRelationships: true });
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < result.rows.length; i += 2000) {
-    const data = v1RowsToArrow(result.rows.slice(i, i + 2000), result.vectors.subarray(i * DIM, Math.min(result.rows.length, i + 2000) * DIM), DIM);
-    await table.mergeInsert("identifier").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
-  }
-  const rate = tables / (Number(process.hrtime.bigint() - started) / 1e9);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return rate;
-}
-
 function printEmbedding(f: EmbeddingFigures): void {
   console.log(`embedding, ${f.model}: ${f.texts} texts${f.averageTokens ? ` (${f.averageTokens.toFixed(0)} word pieces on average)` : ""}`);
   console.log(`  plain loop, 1 thread (one session, one intra-op thread): ${f.loopPerSecond.toFixed(1)} embeddings/s`);
@@ -209,7 +199,9 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
     let results: Record<string, unknown> = {};
     if (fs.existsSync(latest) && ONLY !== undefined) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
-    if (ONLY === undefined || ONLY === "migrate") results = { ...results, ...(await migrationBench(scratch)) };
+    // figures of older bench versions, kept at the top level, would be read as current
+    for (const key of LEGACY_KEYS) delete results[key];
+    if (ONLY === undefined || ONLY === "migrate") results = { ...results, migration: await migrationBench(scratch) };
     if (ONLY === "migrate") {
       fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
       return;
@@ -233,7 +225,17 @@ async function main(): Promise<void> {
           date: new Date().toISOString(),
           machine: machine(),
           tables,
-          bootstrap_with_statistics: runs.map((r) => ({ max_connections: r.maxConnections, seconds: round(r.seconds), tables_per_s: round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB), most_sessions_seen: r.mostSessions })),
+          bootstrap_with_statistics: runs.map((r) => ({
+            max_connections: r.maxConnections,
+            seconds: round(r.seconds),
+            tables_per_s: round(r.tablesPerSecond),
+            peak_rss_mib: Math.round(r.peakRssMiB),
+            most_sessions_seen: r.mostSessions,
+            statements_running_share_of_connections: Number(r.connectionUse.toFixed(2)),
+            tool_cpu_seconds: Number(r.cpuSeconds.toFixed(1)),
+            tool_cpu_share_of_cores: Number(r.cpuShare.toFixed(2)),
+            machine_busy_share: r.machineBusy === null ? null : Number(r.machineBusy.toFixed(2)),
+          })),
         },
       };
       if (ONLY === "live") {
@@ -268,17 +270,24 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
     console.log("DDL reader on the corpus mix: skipped (../shared/corpus not found)");
   }
 
-  const ceilingTables = Math.min(TABLES, 20_000);
-  const enrichRate = enrichmentCeiling(ceilingTables);
-  console.log(`enrichment alone, 1 thread: ${Math.round(enrichRate)} tables/s (${ceilingTables} tables)`);
-  const writeRate = await mergeInsertCeiling(scratch, ceilingTables);
-  console.log(`merge-insert alone (2,000-row commits): ${Math.round(writeRate)} tables/s (${ceilingTables} tables)`);
+  const stageTables = Math.min(TABLES, 100_000);
+  console.log(`each stage alone on the first ${stageTables.toLocaleString("en-US")} tables of the same catalog, one thread:`);
+  const stages = await stageBench([...syntheticCatalog(stageTables)], scratch, DIM);
+  for (const f of stages.stages) console.log(`  ${f.stage}: ${f.cpuSecondsPer1000.toFixed(3)} CPU s per 1,000 tables (${Math.round(f.tablesPerSecond)} tables/s)`);
+  console.log(`  the machine's limit: ${stages.cores} cores / the stages' CPU per table = ${Math.round(stages.machineLimit)} tables/s`);
+  console.log(
+    `serial baseline as the Python tool works (one thread, one table at a time, 100-row appends): ${Math.round(stages.serial.tablesPerSecond)} tables/s, ${stages.serial.cpuSecondsPer1000.toFixed(3)} CPU s per 1,000 tables`,
+  );
 
   const runs: MigrateRun[] = [];
   for (const workers of WORKERS) {
     const run = await migrateOnce(source, workers, scratch, workers === WORKERS[WORKERS.length - 1]);
     runs.push(run);
-    console.log(`migrate --workers ${workers}: ${run.written} tables in ${run.seconds.toFixed(1)} s = ${Math.round(run.tablesPerSecond)} tables/s, peak RSS ${Math.round(run.peakRssMiB)} MiB`);
+    console.log(
+      `migrate --workers ${workers}: ${run.written} tables in ${run.seconds.toFixed(1)} s = ${Math.round(run.tablesPerSecond)} tables/s ` +
+        `(${Math.round((100 * run.tablesPerSecond) / stages.machineLimit)}% of the machine's limit, ${(run.tablesPerSecond / stages.serial.tablesPerSecond).toFixed(2)}x the serial baseline), ` +
+        `${run.cpuSecondsPer1000.toFixed(3)} CPU s per 1,000 tables, peak RSS ${Math.round(run.peakRssMiB)} MiB`,
+    );
     if (run.indexSeconds !== undefined) console.log(`  then the full-text and IVF_PQ vector indexes: ${run.indexSeconds.toFixed(1)} s`);
   }
   fs.rmSync(source, { recursive: true, force: true });
@@ -289,12 +298,24 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
     machine: machine(),
     tables: TABLES,
     corpus_parse: parse ? { statements: parse.statements, tables_per_s_1_thread: Math.round(parse.tablesPerSecond), parsers_per_dialect: parse.parsers } : null,
-    enrichment_tables_per_s_1_thread: Math.round(enrichRate),
-    merge_insert_tables_per_s: Math.round(writeRate),
-    migrate: runs.map((r) => ({ workers: r.workers, seconds: Number(r.seconds.toFixed(1)), tables_per_s: Math.round(r.tablesPerSecond), peak_rss_mib: Math.round(r.peakRssMiB) })),
+    stages_alone: {
+      tables: stages.tables,
+      cpu_seconds_per_1000_tables: Object.fromEntries(stages.stages.map((f) => [f.stage, Number(f.cpuSecondsPer1000.toFixed(3))])),
+      tables_per_s: Object.fromEntries(stages.stages.map((f) => [f.stage, Math.round(f.tablesPerSecond)])),
+    },
+    machine_limit_tables_per_s: Math.round(stages.machineLimit),
+    serial_baseline: { tables_per_s: Math.round(stages.serial.tablesPerSecond), cpu_seconds_per_1000_tables: Number(stages.serial.cpuSecondsPer1000.toFixed(3)) },
+    migrate: runs.map((r) => ({
+      workers: r.workers,
+      seconds: Number(r.seconds.toFixed(1)),
+      tables_per_s: Math.round(r.tablesPerSecond),
+      share_of_machine_limit: Number((r.tablesPerSecond / stages.machineLimit).toFixed(2)),
+      ratio_vs_serial_baseline: Number((r.tablesPerSecond / stages.serial.tablesPerSecond).toFixed(2)),
+      cpu_seconds_per_1000_tables: Number(r.cpuSecondsPer1000.toFixed(3)),
+      peak_rss_mib: Math.round(r.peakRssMiB),
+    })),
     index_build_seconds: parallel.indexSeconds === undefined ? null : Number(parallel.indexSeconds.toFixed(1)),
-    ratio_parallel_vs_serial: Number((parallel.tablesPerSecond / serial.tablesPerSecond).toFixed(2)),
-    ratio_engine_vs_write_ceiling: Number((parallel.tablesPerSecond / writeRate).toFixed(2)),
+    ratio_last_vs_first_workers: Number((parallel.tablesPerSecond / serial.tablesPerSecond).toFixed(2)),
     peak_rss_under_1_gib: runs.every((r) => r.peakRssMiB < 1024),
   };
 }
