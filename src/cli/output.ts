@@ -34,7 +34,25 @@ function topReasons(counter: Readonly<Record<string, number>>, max: number): [st
   return Object.entries(counter).sort((a, b) => b[1] - a[1]).slice(0, max);
 }
 
-export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void {
+/** The store directory's bytes before and after a run (its backups, beside it, not counted). */
+export interface StoreSize {
+  readonly before: number;
+  readonly after: number;
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+function sizeLine(size: StoreSize | undefined): void {
+  if (size) out(`Store size: ${sizeText(size.before)} before, ${sizeText(size.after)} after (the table keeps its earlier versions for rollback; backups not counted)`);
+}
+
+const sizeJson = (size: StoreSize | undefined) => (size ? { before: size.before, after: size.after } : null);
+
+export function printMigrateSummary(o: MigrateOutcome, format: LogFormat, size?: StoreSize): void {
   const c = o.counts;
   if (format === "json") {
     out(
@@ -65,6 +83,7 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
         // kilobytes; covers the worker threads and LanceDB's native memory (one process)
         peak_rss_kb: process.resourceUsage().maxRSS,
         cpu_seconds: cpuSeconds(),
+        store_bytes: sizeJson(size),
       }),
     );
     return;
@@ -126,11 +145,12 @@ export function printMigrateSummary(o: MigrateOutcome, format: LogFormat): void 
   }
   if (o.status !== "dry-run") {
     out(`Backup: ${o.backupPath ?? "none (--skip-backup, or taken by an earlier run)"}`);
+    sizeLine(size);
     if (o.preMigrationVersion !== undefined) out(`Undo with: datus-schema rollback --db-path ${o.storePath}   (returns to table version ${o.preMigrationVersion})`);
   }
 }
 
-export function printImportSummary(o: ImportOutcome, storePath: string, format: LogFormat): void {
+export function printImportSummary(o: ImportOutcome, storePath: string, format: LogFormat, size?: StoreSize): void {
   const c = o.counts;
   if (format === "json") {
     out(
@@ -148,6 +168,7 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
         indexes: o.indexesBuilt ?? [],
         peak_rss_kb: process.resourceUsage().maxRSS,
         cpu_seconds: cpuSeconds(),
+        store_bytes: sizeJson(size),
       }),
     );
     return;
@@ -167,6 +188,8 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
     for (const f of c.embeddingFailures.slice(0, 5)) out(`  ${printable(f.identifier)}: ${printable(f.error)}`);
   }
   if (o.indexesBuilt?.length) out(`Indexes: ${o.indexesBuilt.join("; ")}`);
+  if (o.backupPath) out(`Backup: ${o.backupPath}`);
+  sizeLine(size);
 }
 
 export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {

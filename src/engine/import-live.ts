@@ -19,7 +19,7 @@ import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
-import { mineQueryLog, PENDING_FILTER, recordBeforeFirstWrite, v1Metadata, writtenVectors } from "./migrate.js";
+import { keepNewestBackups, mineQueryLog, PENDING_FILTER, recordBeforeFirstWrite, v1Metadata, writtenVectors } from "./migrate.js";
 import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
@@ -57,6 +57,8 @@ export interface ImportOptions {
    */
   readonly relationshipChecks?: { readonly maxConnections: number; readonly rule: StatisticsOptions };
   readonly skipBackup: boolean;
+  /** v1 backups kept (`--keep-backups`); v0 backups are never removed. */
+  readonly keepBackups?: number;
   /** A backup this command already took (the migration before the import): --clear takes no second one. */
   readonly backupTakenNow?: string;
   /** business_terms.yml text (tag dictionary), when the config directory has one. */
@@ -204,8 +206,10 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
       // (one per run: the migration this command just ran took one already)
       if (options.backupTakenNow !== undefined) backupPath = options.backupTakenNow;
       else if (earlier !== undefined || state.backupPath === undefined) {
-        backupPath = await backupStore(store.path);
+        const holds = summary.shape === "v0" ? "v0" : "v1";
+        backupPath = await backupStore(store.path, holds);
         progress.log(`backup written before clearing: ${backupPath}`);
+        if (holds === "v1") keepNewestBackups(store.path, options.keepBackups, progress);
       }
       await store.db.createEmptyTable(SCHEMA_TABLE, v1Schema(dim, new Map(Object.entries(metadata))), { mode: "overwrite" });
       progress.log(`cleared ${SCHEMA_TABLE} (rows stay in the table history; \`datus-schema rollback\` brings them back)`);

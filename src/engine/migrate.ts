@@ -14,7 +14,7 @@ import type * as lancedb from "@lancedb/lancedb";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable } from "../model.js";
 import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
-import { backupStore } from "../store/backup.js";
+import { backupStore, pruneV1Backups } from "../store/backup.js";
 import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
 import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
 import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
@@ -49,6 +49,8 @@ export interface MigrateOptions {
   readonly force: boolean;
   readonly dryRun: boolean;
   readonly skipBackup: boolean;
+  /** v1 backups kept (`--keep-backups`, default {@link DEFAULT_KEEP_BACKUPS}); v0 backups are never removed. */
+  readonly keepBackups?: number;
   readonly workers: number;
   readonly shard?: Shard;
   /** The embedding model (or --keep-vectors). */
@@ -234,6 +236,16 @@ function shardTag(shard: Shard | undefined): string {
   return shard ? `${shard.index}of${shard.count}` : "all";
 }
 
+/** v1 backups kept when `--keep-backups` is not given. */
+export const DEFAULT_KEEP_BACKUPS = 3;
+
+/** After a new v1 backup: the older v1 backups beyond the newest `keep` are removed, and said. */
+export function keepNewestBackups(storePath: string, keep: number | undefined, progress: Progress): void {
+  const kept = keep ?? DEFAULT_KEEP_BACKUPS;
+  const removed = pruneV1Backups(storePath, kept);
+  if (removed.length > 0) progress.log(`removed ${removed.length} older v1 backup(s), keeping the newest ${kept} (--keep-backups): ${removed.join(", ")}`);
+}
+
 /**
  * The first write of a migration records where to roll back to, tags that version, and backs the store up.
  * Later runs (resume, --force) keep the first record: rollback always means "as before datus-schema".
@@ -242,7 +254,7 @@ export async function recordBeforeFirstWrite(
   store: SchemaStore,
   shape: "v0" | "v1",
   state: MigrationState | undefined,
-  options: Pick<MigrateOptions, "skipBackup" | "progress">,
+  options: Pick<MigrateOptions, "skipBackup" | "keepBackups" | "progress">,
 ): Promise<MigrationState> {
   if (state) {
     if (state.phase !== "done") options.progress.log(`resuming the migration started ${state.startedAt}`, { backup: state.backupPath ?? "none" });
@@ -259,8 +271,9 @@ export async function recordBeforeFirstWrite(
     let backupPath: string | undefined;
     if (!options.skipBackup) {
       options.progress.log(`backing up ${store.path}`);
-      backupPath = await backupStore(store.path);
+      backupPath = await backupStore(store.path, shape);
       options.progress.log(`backup written: ${backupPath}`);
+      if (shape === "v1") keepNewestBackups(store.path, options.keepBackups, options.progress);
     }
     const tags = await table.tags();
     const existing = await tags.list();

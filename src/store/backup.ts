@@ -1,5 +1,9 @@
 /**
- * Directory backups of a store, named as the users' guide names them: `<store>.backup_v0_YYYYMMDD_HHMMSS`.
+ * Directory backups of a store, named for what they hold: `<store>.backup_v0_YYYYMMDD_HHMMSS` for a v0 store
+ * (as the users' guide names them, and its rollback `mv <store>.backup_v0_* <store>` expects exactly one), and
+ * `<store>.backup_v1_…` for a store already in v1 (before a `--clear`, or a bootstrap of a built store). v0
+ * backups hold the user's original data and are never removed by the tool; of the v1 backups the newest
+ * `--keep-backups` are kept.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -16,9 +20,9 @@ export function stamp(d: Date): string {
  * backup. The copy is made under a temporary name and renamed when complete, so a killed run never leaves
  * a partial directory under a backup's name.
  */
-export async function backupStore(storePath: string, now = new Date()): Promise<string> {
-  let target = `${storePath}.backup_v0_${stamp(now)}`;
-  for (let n = 1; fs.existsSync(target); n++) target = `${storePath}.backup_v0_${stamp(now)}_${n}`;
+export async function backupStore(storePath: string, holds: "v0" | "v1", now = new Date()): Promise<string> {
+  let target = `${storePath}.backup_${holds}_${stamp(now)}`;
+  for (let n = 1; fs.existsSync(target); n++) target = `${storePath}.backup_${holds}_${stamp(now)}_${n}`;
   const partial = `${target}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   const locks = path.resolve(lockDir(storePath));
@@ -50,4 +54,47 @@ export function latestBackup(storePath: string): { readonly path: string; readon
 function backupOrder(suffix: string): string {
   const [day, time, n] = suffix.split("_");
   return `${day}${time}${(n ?? "0").padStart(6, "0")}`;
+}
+
+/** The `<store>.backup_v1_*` directories, oldest first. */
+function v1Backups(storePath: string): string[] {
+  const dir = path.dirname(path.resolve(storePath));
+  const base = `${path.basename(path.resolve(storePath))}.backup_v1_`;
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith(base) && /^\d{8}_\d{6}(_\d+)?$/.test(n.slice(base.length)))
+    .sort((a, b) => (backupOrder(a.slice(base.length)) < backupOrder(b.slice(base.length)) ? -1 : 1))
+    .map((n) => path.join(dir, n));
+}
+
+/** Removes the v1 backups beyond the newest `keep` (v0 backups are never removed); returns the removed paths. */
+export function pruneV1Backups(storePath: string, keep: number): string[] {
+  const all = v1Backups(storePath);
+  const gone = all.slice(0, Math.max(0, all.length - Math.max(1, keep)));
+  for (const dir of gone) fs.rmSync(dir, { recursive: true, force: true });
+  return gone;
+}
+
+/** Bytes of the files under `dir` (0 when it does not exist), the lock directory left out. */
+export function directoryBytes(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  const locks = path.resolve(lockDir(dir));
+  let total = 0;
+  const walk = (at: string): void => {
+    for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) {
+        if (path.resolve(full) !== locks) walk(full);
+      } else if (entry.isFile()) {
+        try {
+          total += fs.statSync(full).size;
+        } catch {
+          // removed while counted (a commit cleaning up): not there any more
+        }
+      }
+    }
+  };
+  walk(dir);
+  return total;
 }

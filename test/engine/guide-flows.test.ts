@@ -175,3 +175,38 @@ test("guide §4 rollback restores the store after a migration, and says how", as
   assert.match(back.stdout, /restored schema_metadata/);
   assert.deepEqual(await readRows(store), v0);
 });
+
+test("backups are named for what they hold: one v0 backup for the guide's rollback, v1 backups kept to --keep-backups; the summary gives the store's size", async (t) => {
+  const { cfg, store, dir } = await setup(t);
+  const data = path.join(dir, "data");
+  const backups = (kind: string) => fs.readdirSync(data).filter((n) => n.startsWith(`datus_db_chinook.backup_${kind}_`));
+  const first = await runCli(["migrate", `--config=${cfg}`, "--log-format=json"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(backups("v0").length, 1, "the v0 store is backed up once, as backup_v0_*");
+  const summary = JSON.parse(first.stdout.split("\n").find((l) => l.includes('"event":"migrate"'))!) as { store_bytes: { before: number; after: number } };
+  assert.ok(summary.store_bytes.before > 0 && summary.store_bytes.after > summary.store_bytes.before, JSON.stringify(summary.store_bytes));
+  assert.equal(summary.store_bytes.after, bytesUnder(store), "the size after is the store directory's, as counted outside");
+
+  // each --clear of the store, now v1, takes a backup of what it clears
+  for (let i = 0; i < 4; i++) {
+    const clear = await runCli(["migrate", `--config=${cfg}`, "--namespace=chinook", "--import-schemas", "--import-only", "--clear", "--force", "--keep-backups=2"]);
+    assert.equal(clear.code, 0, clear.stderr);
+    assert.match(clear.stdout, /Store size: [\d.]+ [kMG]B before, [\d.]+ [kMG]B after/);
+  }
+  assert.equal(backups("v1").length, 2, `the newest two v1 backups are kept: ${backups("v1").join(", ")}`);
+  assert.equal(backups("v0").length, 1, "the v0 backup, the user's original data, is never removed");
+  // the guide's rollback (§4) moves `<store>.backup_v0_*` into place: exactly one directory matches
+  const [v0] = backups("v0");
+  fs.rmSync(store, { recursive: true, force: true });
+  fs.renameSync(path.join(data, v0), store);
+  assert.equal((await readRows(store)).filter((r) => r.metadata_version === undefined).length, CHINOOK_TABLES, "the v0 backup holds the v0 rows");
+});
+
+/** Bytes of the files under `dir`, counted here without the tool's code. */
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
+  }
+  return total;
+}

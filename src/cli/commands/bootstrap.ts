@@ -1,9 +1,11 @@
 /** `datus-schema bootstrap` (alias `live-bootstrap`): build or refresh v1 metadata straight from a live database. */
+import { directoryBytes } from "../../store/backup.js";
 import fs from "node:fs";
 import type { Argv, ArgumentsCamelCase } from "yargs";
 import { openLiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive } from "../../engine/import-live.js";
+import { DEFAULT_KEEP_BACKUPS } from "../../engine/migrate.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { resolveEmbedding } from "../embedding-setup.js";
 import { lockStore, type StoreLock } from "../../store/store-lock.js";
@@ -14,10 +16,12 @@ import {
   interruptSignal,
   logFormatOf,
   namespaceDialect,
+  numberOption,
   parseDialect,
   type Context,
   resolveContext,
   runCommand,
+  wholeNumber,
   withCommonOptions,
 } from "../context.js";
 import { out, printImportSummary, printStoreReport, reportEmbeddingFailures } from "../output.js";
@@ -34,6 +38,7 @@ interface BootstrapArgs extends CommonArgs {
   readonly skipBackup?: string | boolean;
   readonly queryLog?: string;
   readonly dryRun?: string | boolean;
+  readonly keepBackups?: unknown;
 }
 
 export const bootstrapCommand = {
@@ -48,6 +53,7 @@ export const bootstrapCommand = {
       .option("extract-relationships", boolOption("foreign keys and join paths", true))
       .option("incremental", boolOption("only tables whose DDL changed since the last run", false))
       .option("skip-backup", boolOption("do not copy an existing store directory first", false))
+      .option("keep-backups", numberOption(`v1 backups to keep (<store>.backup_v1_*, default ${DEFAULT_KEEP_BACKUPS}; v0 backups are never removed)`))
       .option("query-log", { type: "string", describe: "SQL file, directory or JSONL to mine JOIN relationships from" })
       .option("dry-run", boolOption("list the tables and, with statistics, the queries each would get with the rows they would read (catalog estimates); run none, write nothing", false))
       .example("$0 bootstrap --config conf/agent.yml --namespace demo --extract-statistics=true", "build the demo store from the demo DuckDB file")
@@ -60,6 +66,7 @@ export const bootstrapCommand = {
       const incremental = flag("--incremental", argv.incremental, false);
       const skipBackup = flag("--skip-backup", argv.skipBackup, false);
       const dryRun = flag("--dry-run", argv.dryRun, false);
+      const keepBackups = wholeNumber("--keep-backups", argv.keepBackups, DEFAULT_KEEP_BACKUPS, 1);
       const ctx = resolveContext(argv, { live: true, store: dryRun ? "read-or-missing" : "write-or-missing" });
       if (!ctx.namespace) throw usageError("bootstrap reads a live database, which needs a namespace", "pass --config and --namespace naming it in agent.namespace");
       if (argv.dialect && parseDialect(argv.dialect, "--dialect") !== namespaceDialect(ctx.namespace)) {
@@ -75,6 +82,7 @@ export const bootstrapCommand = {
       let lock: StoreLock | undefined;
       try {
         lock = lockStore(ctx.storePath, { command: "bootstrap", create: true, progress: ctx.progress });
+        const bytesBefore = directoryBytes(ctx.storePath);
         const outcome = await importLive({
           storePath: ctx.storePath,
           live,
@@ -89,13 +97,14 @@ export const bootstrapCommand = {
           statistics: extractStatistics ? { namespace: ctx.namespace, maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
           relationshipChecks: extractRelationships ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
           skipBackup,
+          keepBackups,
           queryLog: argv.queryLog,
           tagTermsYaml: ctx.tagTermsYaml,
           workers: ctx.workers,
           signal,
           progress: ctx.progress,
         });
-        printImportSummary(outcome, ctx.storePath, ctx.logFormat);
+        printImportSummary(outcome, ctx.storePath, ctx.logFormat, { before: bytesBefore, after: directoryBytes(ctx.storePath) });
         await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
         return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount, ctx.logFormat);
       } finally {

@@ -1,4 +1,5 @@
 /** `datus-schema migrate` (alias `migrate-v0-to-v1`). */
+import { directoryBytes } from "../../store/backup.js";
 import fs from "node:fs";
 import path from "node:path";
 import type { Argv, ArgumentsCamelCase } from "yargs";
@@ -9,7 +10,7 @@ import { lockStore, type StoreLock } from "../../store/store-lock.js";
 import { openLiveSource, type LiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive, type ImportOutcome } from "../../engine/import-live.js";
-import { migrate, type MigrateOutcome } from "../../engine/migrate.js";
+import { DEFAULT_KEEP_BACKUPS, migrate, type MigrateOutcome } from "../../engine/migrate.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { resolveEmbedding } from "../embedding-setup.js";
 import { parseShard } from "../../engine/shard.js";
@@ -49,6 +50,7 @@ interface MigrateArgs extends CommonArgs {
   readonly keepVectors?: string | boolean;
   readonly index?: string | boolean;
   readonly indexMinRows?: unknown;
+  readonly keepBackups?: unknown;
 }
 
 export const migrateCommand = {
@@ -64,6 +66,7 @@ export const migrateCommand = {
       .option("clear", boolOption("empty the table before importing (needs --import-schemas; never without a backup)", false))
       .option("force", boolOption("redo every table, even those already v1", false))
       .option("skip-backup", boolOption("do not copy the store directory first", false))
+      .option("keep-backups", numberOption(`v1 backups to keep (<store>.backup_v1_*, default ${DEFAULT_KEEP_BACKUPS}; v0 backups are never removed)`))
       .option("dry-run", boolOption("do everything but write: print what would change (with --extract-statistics: the queries per table and the rows they would read, none run)", false))
       .option("llm-fallback", boolOption("ask an LLM for DDL no parser reads", false))
       .option("llm-model", { type: "string", describe: "key of agent.models for --llm-fallback (default agent.target); only with --llm-fallback" })
@@ -101,6 +104,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
   const index = flag("--index", argv.index, true);
   const indexMinRows = wholeNumber("--index-min-rows", argv.indexMinRows, DEFAULT_INDEX_MIN_ROWS);
   const llmTimeoutS = wholeNumber("--llm-timeout", argv.llmTimeout, DEFAULT_LLM_TIMEOUT_S, 1);
+  const keepBackups = wholeNumber("--keep-backups", argv.keepBackups, DEFAULT_KEEP_BACKUPS, 1);
   if (!llmFallback && (argv.llmModel !== undefined || argv.llmTimeout !== undefined)) {
     const given = argv.llmModel !== undefined ? "--llm-model" : "--llm-timeout";
     throw usageError(`${given} applies to --llm-fallback, which is not on`, `add --llm-fallback to ask the LLM for DDL no parser reads, or drop ${given}`);
@@ -167,6 +171,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     await live.close();
     live = undefined;
   }
+  const bytesBefore = dryRun ? 0 : directoryBytes(ctx.storePath);
   let migrated: MigrateOutcome | undefined;
   let imported: ImportOutcome | undefined;
   // one writer per store for the whole run (shards share it with each other); a dry run writes nothing
@@ -183,6 +188,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         force,
         dryRun,
         skipBackup,
+        keepBackups,
         workers: ctx.workers,
         shard,
         embedding,
@@ -193,9 +199,10 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         signal,
         progress: ctx.progress,
       });
-      printMigrateSummary(migrated, ctx.logFormat);
+      printMigrateSummary(migrated, ctx.logFormat, dryRun ? undefined : { before: bytesBefore, after: directoryBytes(ctx.storePath) });
     }
     if (importSchemas && ctx.namespace && !dryRun && !signal.aborted) {
+      const importBytesBefore = directoryBytes(ctx.storePath);
       live = await openLiveSource(ctx.namespace);
       imported = await importLive({
         storePath: ctx.storePath,
@@ -212,6 +219,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         statistics,
         relationshipChecks: extractRelationships && ctx.namespace ? { maxConnections: ctx.namespace.maxConnections, rule: ctx.namespace.sampling } : undefined,
         skipBackup: skipBackup && !clear,
+        keepBackups,
         backupTakenNow: migrated?.backupTakenNow ? migrated.backupPath : undefined,
         queryLog: argv.queryLog,
         tagTermsYaml: ctx.tagTermsYaml,
@@ -219,7 +227,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
         signal,
         progress: ctx.progress,
       });
-      printImportSummary(imported, ctx.storePath, ctx.logFormat);
+      printImportSummary(imported, ctx.storePath, ctx.logFormat, { before: importBytesBefore, after: directoryBytes(ctx.storePath) });
     } else if (importSchemas && dryRun) {
       const tables = await live!.listTables({ database: ctx.namespace?.database, schema: ctx.namespace?.schema });
       ctx.progress.log(`dry run: would import ${tables.length} tables from the live database${clear ? " after clearing the table" : ""}`);
