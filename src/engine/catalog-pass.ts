@@ -12,6 +12,7 @@ import { sourceTablesOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
 import type { Progress } from "./progress.js";
 import { markStep, type StepMarker, type TableGuard } from "./table-guard.js";
+import { runTask } from "./worker-tasks.js";
 
 export interface SummarizeTask {
   readonly rows: readonly SourceTable[];
@@ -44,7 +45,7 @@ export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect:
       if (signal?.aborted || failure) break;
       const rows = sourceTablesOf(batch);
       const p: Promise<void> = guard
-        .run(rows, (part, marker, abort) => pool.run({ rows: part, dialect, marker } satisfies SummarizeTask, { name: "summarize", signal: abort }) as Promise<TableSummary[]>)
+        .run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, dialect, marker }, abort))
         .then(({ done, setAside }) => {
           for (const { result } of done) for (const s of result) index.add(s);
           for (const { table: t, reason } of setAside) {

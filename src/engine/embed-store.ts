@@ -25,6 +25,7 @@ import { createEnrichPool } from "./pipeline.js";
 import type { Progress } from "./progress.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
+import { runTask } from "./worker-tasks.js";
 
 export interface EmbedOptions {
   readonly storePath: string;
@@ -137,7 +138,7 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
   async function embedChunk(rows: ArrowTable, ids: string[], texts: string[]): Promise<void> {
     if (embedding.vectors.kind === "local" && pool) {
       const task: EmbedTextsTask = { spec: embedding.vectors.spec, texts, fit: true };
-      const out: EmbeddedTexts = await pool.run(task, { name: "embed" });
+      const out: EmbeddedTexts = await runTask(pool, "embed", task);
       buffered.push(withNewVectors(rows, out.texts ?? texts, out.vectors, dim));
       bufferedRows += ids.length;
       return;

@@ -12,7 +12,8 @@ import type { ProfileRule } from "../dialects/column-profile.js";
 import { newPaceSlot } from "../dialects/query-throttle.js";
 import type { SourceTable, TableStatistics } from "../model.js";
 import type { EdgeCheck, EdgeChecker, EdgeMeasure } from "../relationships/verify-with-data.js";
-import type { LiveOutcome, LiveTaskBase, RelationshipCheckTask, StatisticsTask } from "./live-task.js";
+import type { LiveOutcome, LiveTaskBase } from "./live-task.js";
+import { runTask } from "./worker-tasks.js";
 
 /** Tables (or checks) per task: small enough to spread over every granted connection, large enough that opening them is noise. */
 const ITEMS_PER_TASK = 64;
@@ -73,7 +74,7 @@ export class LiveWork {
   /** Each table's statistics (names only cross to the worker), in the order given. */
   async tableStatistics(tables: readonly SourceTable[], rule: StatisticsOptions): Promise<LiveOutcome<TableStatistics>[]> {
     const names = tables.map((t): SourceTable => ({ identifier: t.identifier, catalogName: t.catalogName, databaseName: t.databaseName, schemaName: t.schemaName, tableName: t.tableName, tableType: t.tableType, definition: "" }));
-    return this.inTasks<SourceTable, TableStatistics>(names, (items, base) => this.pool.run({ ...base, tables: items, rule } satisfies StatisticsTask, { name: "statistics" }));
+    return this.inTasks<SourceTable, TableStatistics>(names, (items, base) => runTask(this.pool, "statistics", { ...base, tables: items, rule }));
   }
 
   /**
@@ -87,7 +88,7 @@ export class LiveWork {
       queued = [];
       this.inTasks<EdgeCheck, EdgeMeasure>(
         batch.map((q) => q.check),
-        (items, base) => this.pool.run({ ...base, checks: items, rule } satisfies RelationshipCheckTask, { name: "checkRelationships" }),
+        (items, base) => runTask(this.pool, "checkRelationships", { ...base, checks: items, rule }),
       ).then(
         (outcomes) =>
           outcomes.forEach((o, i) => {

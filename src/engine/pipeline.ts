@@ -23,6 +23,7 @@ import type { Progress } from "./progress.js";
 import { describeRowCheck, IdentifierSet, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
+import { runTask } from "./worker-tasks.js";
 
 /**
  * Statistics from a namespace's live database. They are read in the worker pool (`live-work.ts`), at most
@@ -394,12 +395,12 @@ export async function runPipeline(
   async function enrich(rows: readonly SourceTable[]): Promise<{ rows: readonly SourceTable[]; result: EnrichResult }[]> {
     const known = rows.filter((r) => guard.setAside.has(r.identifier));
     const fresh = known.length === 0 ? rows : rows.filter((r) => !guard.setAside.has(r.identifier));
-    const { done, setAside } = fresh.length === 0 ? { done: [], setAside: [] } : await guard.run(fresh, (part, marker, signal) => pool.run({ ...taskOf(part), marker }, { signal }) as Promise<EnrichResult>);
+    const { done, setAside } = fresh.length === 0 ? { done: [], setAside: [] } : await guard.run(fresh, (part, marker, signal) => runTask(pool, "enrich", { ...taskOf(part), marker }, signal));
     for (const { table, reason } of setAside) options.progress.warn(`${table.identifier}: ${reason}; migrated from its names only`);
     const unread = [...known, ...setAside.map((s) => s.table)];
     if (unread.length === 0) return done;
     const reasons = Object.fromEntries(unread.map((t) => [t.identifier, guard.setAside.get(t.identifier) ?? ""]));
-    const again = await guard.run(unread, (part, marker, signal) => pool.run({ ...taskOf(part, reasons), marker }, { signal }) as Promise<EnrichResult>);
+    const again = await guard.run(unread, (part, marker, signal) => runTask(pool, "enrich", { ...taskOf(part, reasons), marker }, signal));
     if (again.setAside.length > 0) {
       const { table, reason } = again.setAside[0];
       throw new DatusError("failed", `a worker failed on ${table.identifier} even without reading its DDL: ${reason}`, "this is not the DDL's doing: check the embedding model and the machine's memory, then re-run to resume");

@@ -6,6 +6,7 @@ import type { Piscina } from "piscina";
 import type { LocalEmbedderSpec } from "../embed/local-embedder.js";
 import type { EmbeddedTexts, EmbedTextsTask } from "./embed-batch.js";
 import type { VectorPlan } from "./enrich-batch.js";
+import { runTask } from "./worker-tasks.js";
 
 export interface EmbedOutcome {
   /** Row-major, `texts.length * dim` floats; zeros where the text failed. */
@@ -33,7 +34,7 @@ export function localVectors(spec: LocalEmbedderSpec, pool: Piscina): VectorSour
     dim: spec.dim,
     async embed(texts) {
       const task: EmbedTextsTask = { spec, texts };
-      const { vectors }: EmbeddedTexts = await pool.run(task, { name: "embed" });
+      const { vectors }: EmbeddedTexts = await runTask(pool, "embed", task);
       return { vectors, failed: [] };
     },
   };
