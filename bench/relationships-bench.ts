@@ -9,7 +9,7 @@
  *
  *   BENCH_ONLY=relationships BENCH_REL_TABLES=100000 npm run bench
  */
-import { summarizeBatch } from "../src/engine/catalog-pass.js";
+import { summarizeBatch } from "../src/engine/summarize-batch.js";
 import type { SourceTable } from "../src/model.js";
 import { CatalogIndex, type TableSummary } from "../src/relationships/catalog-index.js";
 import { InferredCatalog } from "../src/relationships/inferred-catalog.js";

@@ -14,7 +14,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { parseDdl } from "../src/ddl/parse-ddl.js";
 import { sniffDialect } from "../src/ddl/sniff-dialect.js";
 import { hashedTextEmbedding } from "../src/embed/hashed-embedding.js";
-import { summarizeBatch } from "../src/engine/catalog-pass.js";
+import { summarizeBatch } from "../src/engine/summarize-batch.js";
 import { enrichBatch, type EnrichResult } from "../src/engine/enrich-batch.js";
 import { relationshipStage } from "../src/engine/relationship-stage.js";
 import type { SourceTable } from "../src/model.js";

@@ -3,7 +3,8 @@
  * from a store or a database are escaped for the terminal (printable.ts); secrets of the config are redacted.
  */
 import type { ImportOutcome } from "../engine/import-live.js";
-import { type MigrateOutcome, skippedLines } from "../engine/migrate.js";
+import type { MigrateOutcome } from "../engine/migrate.js";
+import { skippedLines } from "../engine/query-log-mining.js";
 import type { LogFormat } from "../engine/progress.js";
 import { describeRowCheck } from "../engine/row-ledger.js";
 import { reportStore } from "../engine/store-report.js";

@@ -4,30 +4,14 @@
  */
 import type * as lancedb from "@lancedb/lancedb";
 import type { Piscina } from "piscina";
-import { parseDdl, unreadStructure } from "../ddl/parse-ddl.js";
-import { sniffDialect } from "../ddl/sniff-dialect.js";
-import type { Dialect, SourceTable } from "../model.js";
-import { CatalogIndex, summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { unreadStructure } from "../ddl/parse-ddl.js";
+import type { Dialect } from "../model.js";
+import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { sourceTablesOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
 import type { Progress } from "./progress.js";
-import { markStep, type StepMarker, type TableGuard } from "./table-guard.js";
+import type { TableGuard } from "./table-guard.js";
 import { runTask } from "./worker-tasks.js";
-
-export interface SummarizeTask {
-  readonly rows: readonly SourceTable[];
-  readonly dialect: Dialect;
-  /** Where the worker marks the table it is on (table-guard.ts). */
-  readonly marker?: StepMarker;
-}
-
-/** Worker side: the summary of each table (names, columns, keys) from its DDL. */
-export function summarizeBatch(task: SummarizeTask): TableSummary[] {
-  return task.rows.map((row, i) => {
-    markStep(task.marker, i);
-    return summarize(row, parseDdl(row.definition, task.dialect === "unknown" ? sniffDialect(row.definition) : task.dialect));
-  });
-}
 
 const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
 

@@ -20,7 +20,7 @@ import { V1_COLUMNS } from "../model.js";
 import { markVectors, staleVectors } from "../store/vector-state.js";
 import type { EmbeddedTexts, EmbedTextsTask } from "./embed-batch.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches } from "./embedding-plan.js";
-import { recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./migrate.js";
+import { recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./run-record.js";
 import { createEnrichPool } from "./pipeline.js";
 import type { Progress } from "./progress.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";

@@ -14,21 +14,20 @@ import type * as lancedb from "@lancedb/lancedb";
 import { DatusError } from "../errors.js";
 import type { Dialect, SourceTable } from "../model.js";
 import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
-import { backupStore, pruneV1Backups } from "../store/backup.js";
-import { readDatusCfg, readDatusCfgText, writeDatusCfg } from "../store/datus-cfg.js";
-import { EMBEDDING_FUNCTIONS_KEY, embeddingFunctionsJson, readEmbeddingFunctions, v1EmbeddingFunctions } from "../store/embedding-functions.js";
-import { type MigrationState, PRE_MIGRATION_TAG, readEmbeddingFailures, type ReshapeRecord, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
-import { waitForStep } from "../store/store-lock.js";
-import { migrationState, scanBatches, SchemaStore, type StoreSummary } from "../store/schema-store.js";
+import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
+import { readEmbeddingFunctions } from "../store/embedding-functions.js";
+import { readEmbeddingFailures, type ReshapeRecord, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
+import { migrationState, scanBatches, SchemaStore } from "../store/schema-store.js";
 import { SCHEMA_TABLE } from "../store/schemas.js";
 import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
-import { JoinEvidence, readQueryLog, type UnparsedQuery } from "../relationships/query-log.js";
 import { InferredCatalog } from "../relationships/inferred-catalog.js";
+import { mineQueryLog, type QueryLogCounts } from "./query-log-mining.js";
+import { PENDING_FILTER, recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./run-record.js";
 import { indexCatalog } from "./catalog-pass.js";
-import { type EmbeddingPlan, refuseMismatch, type StoreVectors, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
+import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-recovery.js";
 import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
@@ -93,48 +92,6 @@ export interface MigrateOutcome {
   readonly indexesBuilt?: readonly string[];
   /** Rows of the v0 table that repeated an identifier (the first of each was kept), counted by the run that re-shaped it. */
   readonly duplicateRows?: number;
-}
-
-/** What a query log gave: statements read, those not parsed, lines that were no query (and where the first are). */
-export interface QueryLogCounts {
-  readonly queries: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly skippedAt: readonly string[];
-  /** Why the log gave nothing: no file the reader takes, no query in its files, or not one query parsed. */
-  readonly warnings: readonly string[];
-  /** The first queries the parser could not read, with its reason (`report --details`). */
-  readonly unparsed: readonly UnparsedQuery[];
-}
-
-export const PENDING_FILTER = "metadata_version IS NULL OR metadata_version <> 1";
-
-/** What this tool last embedded the store's rows with, from its state file (0.1 wrote hashed vectors and no record). */
-export function writtenVectors(state: MigrationState | undefined, summary: StoreSummary): StoreVectors["written"] {
-  if (!state) return undefined;
-  if (state.vectors === undefined) return summary.v1Rows > 0 ? "legacy-hashing" : undefined;
-  return state.vectors.model;
-}
-
-/**
- * The schema metadata a v1 table should carry: the stored metadata with its embedding-function entry made
- * v1 (source column `search_text`); replaced by the configured model's entry when every row is re-embedded.
- */
-export function v1Metadata(stored: ReadonlyMap<string, string>, plan: EmbeddingPlan, reembedAll: boolean): Record<string, string> {
-  const out = Object.fromEntries(stored);
-  const functions = readEmbeddingFunctions(stored);
-  if (functions === null) return out; // an entry in another format: not ours to rewrite
-  const entries = v1EmbeddingFunctions(reembedAll ? undefined : functions, plan.identity);
-  if (entries) out[EMBEDDING_FUNCTIONS_KEY] = embeddingFunctionsJson(entries);
-  // no function the agent could load (hashing): an empty list, since schema evolution can set keys but not drop them
-  else if (EMBEDDING_FUNCTIONS_KEY in out) out[EMBEDDING_FUNCTIONS_KEY] = "[]";
-  return out;
-}
-
-/** Whether the stored schema metadata is already what the table should carry. */
-export function sameMetadata(a: ReadonlyMap<string, string>, b: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(b);
-  return keys.length === a.size && keys.every((k) => a.get(k) === b[k]);
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrateOutcome> {
@@ -236,68 +193,6 @@ function shardTag(shard: Shard | undefined): string {
   return shard ? `${shard.index}of${shard.count}` : "all";
 }
 
-/** v1 backups kept when `--keep-backups` is not given. */
-export const DEFAULT_KEEP_BACKUPS = 3;
-
-/** After a new v1 backup: the older v1 backups beyond the newest `keep` are removed, and said. */
-export function keepNewestBackups(storePath: string, keep: number | undefined, progress: Progress): void {
-  const kept = keep ?? DEFAULT_KEEP_BACKUPS;
-  const removed = pruneV1Backups(storePath, kept);
-  if (removed.length > 0) progress.log(`removed ${removed.length} older v1 backup(s), keeping the newest ${kept} (--keep-backups): ${removed.join(", ")}`);
-}
-
-/**
- * The first write of a migration records where to roll back to, tags that version, and backs the store up.
- * Later runs (resume, --force) keep the first record: rollback always means "as before datus-schema".
- */
-export async function recordBeforeFirstWrite(
-  store: SchemaStore,
-  shape: "v0" | "v1",
-  state: MigrationState | undefined,
-  options: Pick<MigrateOptions, "skipBackup" | "keepBackups" | "progress">,
-): Promise<MigrationState> {
-  if (state) {
-    if (state.phase !== "done") options.progress.log(`resuming the migration started ${state.startedAt}`, { backup: state.backupPath ?? "none" });
-    return state.phase === "done" ? { ...state, phase: "migrating", updatedAt: new Date().toISOString() } : state;
-  }
-  // shards start together: one records (and backs up), the others wait for its record, or take over if it died
-  const step = await waitForStep(store.path, "record", () => readState(store.path), "recording the pre-migration state", options.progress);
-  if ("value" in step) return step.value;
-  try {
-    const again = readState(store.path);
-    if (again) return again;
-    const table = await store.schemaTable();
-    const version = await table.version();
-    let backupPath: string | undefined;
-    if (!options.skipBackup) {
-      options.progress.log(`backing up ${store.path}`);
-      backupPath = await backupStore(store.path, shape);
-      options.progress.log(`backup written: ${backupPath}`);
-      if (shape === "v1") keepNewestBackups(store.path, options.keepBackups, options.progress);
-    }
-    const tags = await table.tags();
-    const existing = await tags.list();
-    if (PRE_MIGRATION_TAG in existing) await tags.update(PRE_MIGRATION_TAG, version);
-    else await tags.create(PRE_MIGRATION_TAG, version);
-    const now = new Date().toISOString();
-    const recorded: MigrationState = {
-      tool: "datus-schema",
-      preMigrationVersion: version,
-      preMigrationShape: shape,
-      backupPath,
-      datusCfgBefore: readDatusCfgText(store.path),
-      phase: "migrating",
-      vectors: {},
-      startedAt: now,
-      updatedAt: now,
-    };
-    writeState(store.path, recorded);
-    return recorded;
-  } finally {
-    step.lock.release();
-  }
-}
-
 
 async function countShard(table: lancedb.Table, filter: string | undefined, shard: Shard): Promise<number> {
   let n = 0;
@@ -382,42 +277,3 @@ async function enrichRows(
   }
 }
 
-/**
- * Read a query log and count the column equalities of its JOINs. A log that gives nothing is a warning, not
- * silence: a directory with no file the reader takes (`.tpl` templates, `.txt` exports), files without a
- * query, or queries of which not one parses.
- */
-export async function mineQueryLog(path: string, dialect: Dialect, progress: Progress): Promise<{ evidence: JoinEvidence; counts: QueryLogCounts }> {
-  const evidence = new JoinEvidence();
-  const log = readQueryLog(path);
-  for await (const sql of log) evidence.addQuery(sql, dialect === "unknown" ? "mysql" : dialect);
-  evidence.skippedLines = { count: log.skipped, at: log.skippedAt };
-  progress.log(`query log ${path}: ${evidence.queries} queries read, ${evidence.failed} not parsed (${log.files} file${log.files === 1 ? "" : "s"})`);
-  if (log.skipped > 0) progress.warn(`query log ${path}: ${skippedLines(evidence.skippedLines)}`);
-  const warnings: string[] = [];
-  const { count: ignored, names } = log.ignoredFiles;
-  if (log.files === 0) {
-    const others = ignored > 0 ? `; it holds ${ignored} other file${ignored === 1 ? "" : "s"} (${names.join(", ")}${ignored > names.length ? ", ..." : ""})` : "";
-    warnings.push(`query log ${path}: no file the reader takes (.sql, .jsonl, .ndjson)${others}: no joins were mined (rename or convert the files, or point --query-log at them)`);
-  } else if (evidence.queries === 0) {
-    warnings.push(`query log ${path}: no query in its ${log.files} file${log.files === 1 ? "" : "s"}: no joins were mined`);
-  } else if (evidence.failed === evidence.queries) {
-    warnings.push(`query log ${path}: not one of its ${evidence.queries} queries could be parsed (first: ${evidence.unparsed[0]?.reason ?? "?"}): no joins were mined; \`report --details\` lists them`);
-  }
-  for (const w of warnings) progress.warn(w);
-  const counts: QueryLogCounts = {
-    queries: evidence.queries,
-    failed: evidence.failed,
-    skipped: evidence.skippedLines.count,
-    skippedAt: evidence.skippedLines.at,
-    warnings,
-    unparsed: evidence.unparsed,
-  };
-  return { evidence, counts };
-}
-
-/** `3 lines skipped (not JSON, or no "sql" field): a.jsonl:2, a.jsonl:7, ...` */
-export function skippedLines(s: { readonly count: number; readonly at: readonly string[] }): string {
-  const more = s.count > s.at.length ? `, and ${s.count - s.at.length} more` : "";
-  return `${s.count} lines skipped (not JSON, or no string "sql" field): ${s.at.join(", ")}${more}`;
-}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { parseDdl, parseDdlScript } from "../../src/ddl/parse-ddl.js";
-import { summarizeBatch } from "../../src/engine/catalog-pass.js";
+import { summarizeBatch } from "../../src/engine/summarize-batch.js";
 import { enrichBatch } from "../../src/engine/enrich-batch.js";
 import type { Dialect, SourceTable } from "../../src/model.js";
 import { corpusDdl, cutPoints, flipBytes, FULL, insertAt, pathological, random, SEED } from "../helpers/fuzz-cases.js";

@@ -7,7 +7,7 @@
  * The worker marks the table first, as the real one does before reading it.
  */
 import enrichWorker, { embed } from "../../workers/enrich-worker.js";
-import { summarizeBatch, type SummarizeTask } from "../../src/engine/catalog-pass.js";
+import { summarizeBatch, type SummarizeTask } from "../../src/engine/summarize-batch.js";
 import type { EnrichResult, EnrichTask } from "../../src/engine/enrich-batch.js";
 import { markStep } from "../../src/engine/table-guard.js";
 

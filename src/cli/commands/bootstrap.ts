@@ -5,7 +5,7 @@ import type { Argv, ArgumentsCamelCase } from "yargs";
 import { openLiveSource } from "../../dialects/live-source.js";
 import { usageError } from "../../errors.js";
 import { importLive } from "../../engine/import-live.js";
-import { DEFAULT_KEEP_BACKUPS } from "../../engine/migrate.js";
+import { DEFAULT_KEEP_BACKUPS } from "../../engine/run-record.js";
 import { DEFAULT_INDEX_MIN_ROWS } from "../../engine/search-indexes.js";
 import { resolveEmbedding } from "../embedding-setup.js";
 import { lockStore, type StoreLock } from "../../store/store-lock.js";

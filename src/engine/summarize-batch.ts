@@ -1,0 +1,24 @@
+/**
+ * The worker side of the catalog pre-pass (catalog-pass.ts is the coordinator's): each table's summary (names,
+ * columns, keys) from its DDL. Kept apart so the worker threads never load the store layer.
+ */
+import { parseDdl } from "../ddl/parse-ddl.js";
+import { sniffDialect } from "../ddl/sniff-dialect.js";
+import type { Dialect, SourceTable } from "../model.js";
+import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { markStep, type StepMarker } from "./table-guard.js";
+
+export interface SummarizeTask {
+  readonly rows: readonly SourceTable[];
+  readonly dialect: Dialect;
+  /** Where the worker marks the table it is on (table-guard.ts). */
+  readonly marker?: StepMarker;
+}
+
+/** Worker side: the summary of each table (names, columns, keys) from its DDL. */
+export function summarizeBatch(task: SummarizeTask): TableSummary[] {
+  return task.rows.map((row, i) => {
+    markStep(task.marker, i);
+    return summarize(row, parseDdl(row.definition, task.dialect === "unknown" ? sniffDialect(row.definition) : task.dialect));
+  });
+}
