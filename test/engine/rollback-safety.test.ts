@@ -43,8 +43,9 @@ function succeeded(run: CliResult): void {
   assert.equal(run.code, 0, `exit ${run.code} ${run.signal ?? ""}\n${run.stdout.slice(-500)}\n${run.stderr.slice(-1500)}`);
 }
 
-function backups(data: string): string[] {
-  return fs.readdirSync(data).filter((n) => n.includes(".backup_v0_"));
+/** Backup directories beside the store: those of a v0 store (`kind` v0), of a v1 store, or both. */
+function backups(data: string, kind: "v0" | "v1" | "any" = "any"): string[] {
+  return fs.readdirSync(data).filter((n) => (kind === "any" ? /\.backup_v[01]_/.test(n) : n.includes(`.backup_${kind}_`)));
 }
 
 const IMPORT_ONLY = ["--namespace=chinook", "--import-schemas", "--import-only", "--clear", "--force"];
@@ -83,6 +84,7 @@ test("without its migration record, rollback restores the backup taken before th
   await new Promise((r) => setTimeout(r, 1100));
   succeeded(await runCli(["migrate", `--config=${cfg}`, ...IMPORT_ONLY]));
   assert.equal(backups(data).length, 2, `one backup per run: ${backups(data).join(", ")}`);
+  assert.equal(backups(data, "v0").length, 1, "the store before the migration is the one v0 backup; the one before --clear holds v1 and is named so");
   // the bookkeeping is lost (deleted by hand, a store copied without it)
   fs.rmSync(path.join(store, ".datus-schema"), { recursive: true });
   const back = await runCli(["rollback", `--config=${cfg}`]);
