@@ -4,7 +4,9 @@
  */
 import { charBudget, type TextBudget } from "../enrich/search-text.js";
 import { hashedTextEmbedding } from "./hashed-embedding.js";
-import { type OnnxModelSpec, OnnxEmbedder } from "./onnx-embedder.js";
+// types only: onnxruntime's native library is loaded by the first ONNX embedder a thread builds, never by a
+// thread that hashes, keeps vectors or reads the DDL alone
+import type { OnnxEmbedder, OnnxModelSpec } from "./onnx-embedder.js";
 
 export interface HashingSpec {
   readonly kind: "hashing";
@@ -56,7 +58,10 @@ export function localEmbedder(spec: LocalEmbedderSpec): Promise<LocalEmbedder> {
   const key = JSON.stringify(spec);
   let embedder = built.get(key);
   if (!embedder) {
-    embedder = spec.kind === "hashing" ? Promise.resolve(new HashingEmbedder(spec.dim)) : OnnxEmbedder.load(spec).then((e) => new OnnxLocalEmbedder(e));
+    embedder =
+      spec.kind === "hashing"
+        ? Promise.resolve(new HashingEmbedder(spec.dim))
+        : import("./onnx-embedder.js").then(({ OnnxEmbedder: Onnx }) => Onnx.load(spec)).then((e) => new OnnxLocalEmbedder(e));
     // a failed load is not cached: the error reaches the caller, and a later task may try again
     embedder.catch(() => built.delete(key));
     built.set(key, embedder);
