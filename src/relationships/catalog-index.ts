@@ -127,6 +127,9 @@ function grownBytes(a: Uint8Array, min: number): Uint8Array {
 export type TableRef = number;
 export type ColumnSlot = number;
 
+/** Answers of `tablesByAbbreviation` kept at most (a bound on the memory of a million-table catalog's). */
+const ABBREVIATION_HITS_KEPT = 200_000;
+
 export class CatalogIndex {
   // interned strings (names as written, and lower-case lookup keys)
   private readonly ids = new Map<string, number>();
@@ -159,6 +162,8 @@ export class CatalogIndex {
   private readonly byKeyStem = new ChainMap();
   // abbreviation search: tables sorted by (scope, entity) and by entity; rebuilt after adds
   private sortedByScope: Int32Array | null = null;
+  /** Answers of `tablesByAbbreviation` since the last `add` (the index does not change between adds). */
+  private readonly abbreviationHits = new Map<string, readonly TableRef[]>();
   private sortedGlobal: Int32Array | null = null;
   private count = 0;
   /** False after an add, until the next lookup trims the arrays' spare capacity. */
@@ -183,6 +188,7 @@ export class CatalogIndex {
     this.sortedByScope = null;
     this.sortedGlobal = null;
     this.settled = false;
+    this.abbreviationHits.clear();
     this.ensureTables(this.count);
     const scope = this.scopeId(t.databaseName, t.schemaName, true);
     if (t.keysOfOthers !== undefined && t.keysOfOthers.length > 0) this.pendingKeys.push({ scope, keys: t.keysOfOthers });
@@ -554,7 +560,18 @@ export class CatalogIndex {
    * every `warehouse_id` column scan them all (200k tables: 300 tables/s); past that many, an abbreviation
    * is too ambiguous to name one table anyway.
    */
-  tablesByAbbreviation(abbreviation: string, scope: number, limit: number, scan = 256): TableRef[] {
+  tablesByAbbreviation(abbreviation: string, scope: number, limit: number, scan = 256): readonly TableRef[] {
+    // a catalog asks the same abbreviation in the same scope once per column that uses it (every `cust_id`)
+    const key = `${scope}\u0000${limit}\u0000${scan}\u0000${abbreviation}`;
+    const known = this.abbreviationHits.get(key);
+    if (known !== undefined) return known;
+    const hits = this.scanAbbreviation(abbreviation, scope, limit, scan);
+    if (this.abbreviationHits.size >= ABBREVIATION_HITS_KEPT) this.abbreviationHits.clear();
+    this.abbreviationHits.set(key, hits);
+    return hits;
+  }
+
+  private scanAbbreviation(abbreviation: string, scope: number, limit: number, scan: number): TableRef[] {
     const sorted = scope === GLOBAL ? this.globalOrder() : this.scopeOrder();
     const keyOf = (t: number): string => this.entities[t];
     const scopeKey = (t: number): number => (scope === GLOBAL ? 0 : this.scopeOfTable[t]);

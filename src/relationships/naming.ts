@@ -3,12 +3,20 @@
  * layer and module prefixes, key suffixes, hierarchy columns. Pure string functions; no catalog.
  */
 
-/** The words of an identifier, lower-cased: `MediaTypeId` and `media_type_id` both give media, type, id. */
-export function words(name: string): string[] {
+/** Names whose words were split already: a catalog repeats its column names (`customer_id`) thousands of times. */
+const splitWords = new Map<string, readonly string[]>();
+const SPLIT_WORDS_KEPT = 100_000;
+
+/** The words of an identifier, lower-cased: `MediaTypeId` and `media_type_id` both give media, type, id. Shared: never change the array. */
+export function words(name: string): readonly string[] {
+  const known = splitWords.get(name);
+  if (known !== undefined) return known;
   const out: string[] = [];
   for (const part of name.split(/[^A-Za-z0-9]+/)) {
     for (const w of part.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g) ?? []) out.push(w.toLowerCase());
   }
+  if (splitWords.size >= SPLIT_WORDS_KEPT) splitWords.clear();
+  splitWords.set(name, out);
   return out;
 }
 
@@ -37,7 +45,7 @@ function joinSingular(ws: readonly string[]): string {
 }
 
 /** The words that name a table's entity: layer prefix and table suffix dropped. */
-function entityWords(tableName: string): string[] {
+function entityWords(tableName: string): readonly string[] {
   let ws = words(tableName);
   if (ws.length > 1 && LAYER_PREFIXES.has(ws[0])) ws = ws.slice(1);
   if (ws.length > 1 && TABLE_SUFFIXES.has(ws[ws.length - 1])) ws = ws.slice(0, -1);
