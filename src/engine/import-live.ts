@@ -87,7 +87,7 @@ export interface ImportOutcome {
 interface StoreComparison {
   /** Identifiers whose stored v1 row was built from the same DDL and comments the catalog has now. */
   readonly unchanged: Set<string>;
-  /** The stored v1 fields of each listed table that has a v1 row, read in the same scan. */
+  /** The stored v1 fields of each listed table that has a v1 row and is to be written (with --incremental: changed), read in the same scan. */
   readonly stored: Map<string, StoredFields>;
   /** Stored rows (identifier and name) in the listed scope whose table the database no longer has. */
   readonly gone: { readonly identifier: string; readonly name: string }[];
@@ -119,7 +119,7 @@ const nameKey = (database: string, schema: string, table: string): string => JSO
  * tables are gone from the database. Only rows in the listing's scope (its databases, and the schema asked for)
  * can be gone, matched by their names so a row whose identifier is written differently is never taken for one.
  */
-async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>, listed: readonly LiveTable[], schema: string | undefined): Promise<StoreComparison> {
+async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTable"]>>, listed: readonly LiveTable[], schema: string | undefined, incremental: boolean): Promise<StoreComparison> {
   const byId = new Map(listed.map((t) => [t.source.identifier, t]));
   const names = new Set(listed.map((t) => nameKey(t.source.databaseName, t.source.schemaName, t.source.tableName)));
   const databases = new Set(listed.map((t) => t.source.databaseName));
@@ -139,8 +139,10 @@ async function compareWithStore(table: Awaited<ReturnType<SchemaStore["schemaTab
       const stored = fields[i];
       if (live !== undefined) {
         if (stored === undefined) continue;
-        storedById.set(identifier, stored);
-        if (sameAsStored(stored, live)) unchanged.add(identifier);
+        const same = sameAsStored(stored, live);
+        if (same) unchanged.add(identifier);
+        // --incremental skips the unchanged tables: their stored fields are not needed, and not held
+        if (!(incremental && same)) storedById.set(identifier, stored);
         continue;
       }
       const database = String(dbs?.get(i) ?? "");
@@ -228,7 +230,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   const dim = (await store.summary()).dim ?? embedding.identity.dimSize;
   let todo: LiveTable[] = listed;
   // the listing succeeded (it throws otherwise): what the store has beyond it is gone from the database
-  const comparison: StoreComparison = options.clear ? { unchanged: new Set(), stored: new Map(), gone: [] } : await compareWithStore(table, listed, options.schema);
+  const comparison: StoreComparison = options.clear ? { unchanged: new Set(), stored: new Map(), gone: [] } : await compareWithStore(table, listed, options.schema, options.incremental);
   if (options.incremental && !options.clear) todo = listed.filter((t) => !comparison.unchanged.has(t.source.identifier));
   const catalog = new Map<string, TableStructure>(todo.map((t) => [t.source.identifier, t.structure]));
   async function* batches(): AsyncGenerator<SourceTable[]> {
