@@ -12,7 +12,7 @@ import { describe, test, type TestContext } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
+import { mariadbNamespace, postgresNamespace, sqliteRows, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { fileHashes, runCli, tempDir } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
 
@@ -59,6 +59,22 @@ function duckdb(): Engine {
       return `      type: duckdb\n      uri: ${file}\n`;
     },
     estimates: () => on(async (c) => new Map((await c.runAndReadAll("SELECT table_name, estimated_size FROM duckdb_tables()")).getRowObjectsJS().map((r) => [String(r.table_name), Number(r.estimated_size)]))),
+    files: () => [file],
+  };
+}
+
+/** SQLite keeps an estimate only where ANALYZE left one: the file is analysed, as a user's would be for this. */
+function sqlite(): Engine {
+  let file = "";
+  return {
+    name: "sqlite",
+    async create(_t, dir) {
+      file = path.join(dir, "shop.sqlite");
+      const inserts = TABLES.map((t) => `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${t.rows}) INSERT INTO ${t.name} SELECT n, n % 3, 'n' || n FROM g;`);
+      await writeSqliteFile(file, `${TABLES.map((t) => `${ddl(t)};`).join("\n")}\n${inserts.join("\n")}\nANALYZE;`);
+      return `      type: sqlite\n      uri: ${file}\n`;
+    },
+    estimates: () => withSqliteFile(file, (db) => new Map(sqliteRows(db, "SELECT tbl, stat FROM sqlite_stat1").map((r) => [String(r.tbl), Number(String(r.stat).split(" ")[0])]))),
     files: () => [file],
   };
 }
@@ -173,7 +189,7 @@ function checkPlans(lines: readonly PlannedJson[], estimates: ReadonlyMap<string
   assert.equal(total?.estimated_rows, sum);
 }
 
-for (const make of [duckdb, postgresql, mariadb]) {
+for (const make of [duckdb, postgresql, mariadb, sqlite]) {
   describe(`--dry-run on ${make().name}`, () => {
     test("bootstrap --dry-run --extract-statistics=true lists each table's statements with the rows they would read, and touches nothing", async (t) => {
       const engine = make();

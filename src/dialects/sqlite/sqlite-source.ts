@@ -12,10 +12,10 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { configError, DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
-import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, profileRule, type StatisticsOptions } from "../live-source.js";
+import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, type StatisticsOptions } from "../live-source.js";
 import { introspectCatalog } from "./sqlite-introspection.js";
 import { SqliteConnection } from "./sqlite-sql.js";
-import { readTableStatistics } from "./sqlite-statistics.js";
+import { planTableStatistics, readTableStatistics } from "./sqlite-statistics.js";
 
 const URI_PREFIX = "sqlite:///";
 
@@ -84,6 +84,11 @@ export class SqliteSource implements LiveSource {
   /** See {@link LiveSource.tableStatistics}. */
   async tableStatistics(table: SourceTable, options: StatisticsOptions): Promise<TableStatistics> {
     return this.withConnection((conn) => readTableStatistics(conn, table, profileRule(options)));
+  }
+
+  /** See {@link LiveSource.planStatistics}: the catalog is read (and sqlite_stat1, when ANALYZE left one), nothing else. */
+  async planStatistics(table: SourceTable, options: StatisticsOptions): Promise<PlannedStatement[]> {
+    return this.withConnection((conn) => planTableStatistics(conn, table, profileRule(options)));
   }
 
   /** See {@link LiveSource.checkRelationship}. */

@@ -9,7 +9,23 @@
  */
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
-import { cellText, columnMethod, MAX_VALUE_TEXT, type ProfileRule, provenanceOf, readPlan, roundFigure, topValueCandidates, withTopValues } from "../column-profile.js";
+import {
+  cellText,
+  columnMethod,
+  MAX_VALUE_TEXT,
+  plannedRead,
+  possibleTopValueCandidates,
+  type ProfileRule,
+  provenanceOf,
+  type ReadPlan,
+  readPlan,
+  roundFigure,
+  statisticsPurpose,
+  topValueCandidates,
+  topValuesPurpose,
+  withTopValues,
+} from "../column-profile.js";
+import type { PlannedStatement } from "../live-source.js";
 import { finiteNumber, quoteIdent, type Row, type SqliteConnection, text } from "./sqlite-sql.js";
 
 
@@ -29,24 +45,45 @@ export function statisticsKind(declared: string): StatisticsKind {
 }
 
 
-export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+/** What the catalog says of a table before any statement reads it. */
+interface Catalog {
+  readonly from: string;
+  readonly columns: readonly { readonly name: string; readonly kind: StatisticsKind }[];
+  /** sqlite_stat1's row count of the table's first index (kept by ANALYZE); null without one. */
+  readonly estimate: number | null;
+}
+
+async function readCatalog(conn: SqliteConnection, table: SourceTable): Promise<Catalog> {
   const columnRows = (await conn.all(`SELECT name, type, hidden FROM pragma_table_xinfo(?) ORDER BY cid`, [table.tableName])).filter((c) => Number(c.hidden) !== 1);
   if (columnRows.length === 0) {
     throw new DatusError("source", `SQLite table ${table.identifier} not found`, "the table may have been dropped or renamed since the catalog was read; run the command again");
   }
-  const from = `main.${quoteIdent(table.tableName)}`;
-  const rowCount = finiteNumber((await conn.all(`SELECT count(*) AS n FROM ${from}`))[0]?.n) ?? 0;
-  const plan = readPlan(rowCount, rule);
-  const provenance = provenanceOf("exact", null, plan, "first_rows", rule);
-  if (plan.read === "none") return { rowCount, columns: {}, provenance };
+  return {
+    from: `main.${quoteIdent(table.tableName)}`,
+    columns: columnRows.map((r) => ({ name: text(r.name), kind: statisticsKind(text(r.type)) })),
+    estimate: await statEstimate(conn, table.tableName),
+  };
+}
 
-  const planned = columnRows.map((r) => ({ name: text(r.name), kind: statisticsKind(text(r.type)) }));
-  const sampled = plan.read === "sample" ? `SELECT * FROM ${from} LIMIT ${plan.rows}` : `SELECT * FROM ${from}`;
+/** ANALYZE's row count (the first number of sqlite_stat1.stat), when the file has that table and a row for this one. */
+async function statEstimate(conn: SqliteConnection, tableName: string): Promise<number | null> {
+  const has = await conn.all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'");
+  if (has.length === 0) return null;
+  const [row] = await conn.all("SELECT stat FROM main.sqlite_stat1 WHERE tbl = ? LIMIT 1", [tableName]);
+  const n = row === undefined ? null : finiteNumber(text(row.stat).split(" ")[0]);
+  return n === null || n < 0 ? null : n;
+}
+
+// The statements, built here only: the real run and the dry run's plan send the same text.
+const countSql = (cat: Catalog) => `SELECT count(*) AS n FROM ${cat.from}`;
+const rowsRead = (cat: Catalog, plan: ReadPlan) => (plan.read === "sample" ? `SELECT * FROM ${cat.from} LIMIT ${plan.rows}` : `SELECT * FROM ${cat.from}`);
+
+function statisticsSql(cat: Catalog, sampled: string): string {
   // numbers only: a TEXT value in a numeric column would count as 0 in avg()
   const num = (c: string) => `CASE WHEN typeof(${c}) IN ('integer', 'real') THEN ${c} END`;
   const means: string[] = [];
   const parts = ["count(*) AS n"];
-  planned.forEach((col, i) => {
+  cat.columns.forEach((col, i) => {
     const c = `s.${quoteIdent(col.name)}`;
     parts.push(`count(${c}) AS c${i}_nn`, `count(DISTINCT ${c}) AS c${i}_d`);
     if (col.kind === "numeric") {
@@ -57,10 +94,45 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
       parts.push(`substr(CAST(min(${c}) AS TEXT), 1, ${MAX_VALUE_TEXT}) AS c${i}_min`, `substr(CAST(max(${c}) AS TEXT), 1, ${MAX_VALUE_TEXT}) AS c${i}_max`);
     }
   });
-  const sql =
-    `WITH s AS MATERIALIZED (${sampled}), m AS (SELECT ${means.length > 0 ? `${means.join(", ")} FROM s` : "1 AS none"})\n` +
-    `SELECT ${parts.join(", ")} FROM s, m`;
-  const stats: Row = (await conn.all(sql))[0] ?? {};
+  return `WITH s AS MATERIALIZED (${sampled}), m AS (SELECT ${means.length > 0 ? `${means.join(", ")} FROM s` : "1 AS none"})\n` + `SELECT ${parts.join(", ")} FROM s, m`;
+}
+
+/** The same rows once more, one GROUP BY per candidate column. */
+function topValuesSql(cat: Catalog, sampled: string, candidates: readonly number[]): string {
+  const branches = candidates.map((c, j) => {
+    const col = quoteIdent(cat.columns[c].name);
+    return `SELECT ${j} AS k, substr(CAST(${col} AS TEXT), 1, ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
+  });
+  return `WITH s AS MATERIALIZED (${sampled})\n${branches.join("\nUNION ALL ")}`;
+}
+
+/** The statements {@link readTableStatistics} would run (see `LiveSource.planStatistics`); only the catalog is read. */
+export async function planTableStatistics(conn: SqliteConnection, table: SourceTable, rule: ProfileRule): Promise<PlannedStatement[]> {
+  const cat = await readCatalog(conn, table);
+  // SQLite always counts (its estimate, when ANALYZE left one, only sizes the plan)
+  const out: PlannedStatement[] = [{ sql: countSql(cat), estimatedRows: cat.estimate, purpose: "row_count: count every row" }];
+  const plan = plannedRead(cat.estimate, rule);
+  if (plan.read === "none") return out;
+  const sampled = rowsRead(cat, plan);
+  const read = plan.read === "sample" ? plan.rows : cat.estimate;
+  out.push({ sql: statisticsSql(cat, sampled), estimatedRows: read, purpose: statisticsPurpose(plan, cat.estimate, "first_rows", rule.sampleRows) });
+  const candidates = possibleTopValueCandidates(cat.columns.map((c) => ({ name: c.name, eligible: c.kind !== "other" })), rule);
+  if (candidates.length > 0) {
+    out.push({ sql: topValuesSql(cat, sampled, candidates), estimatedRows: read === null ? null : read * candidates.length, purpose: topValuesPurpose(candidates.map((c) => cat.columns[c].name), rule) });
+  }
+  return out;
+}
+
+export async function readTableStatistics(conn: SqliteConnection, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+  const cat = await readCatalog(conn, table);
+  const rowCount = finiteNumber((await conn.all(countSql(cat)))[0]?.n) ?? 0;
+  const plan = readPlan(rowCount, rule);
+  const provenance = provenanceOf("exact", null, plan, "first_rows", rule);
+  if (plan.read === "none") return { rowCount, columns: {}, provenance };
+
+  const planned = cat.columns;
+  const sampled = rowsRead(cat, plan);
+  const stats: Row = (await conn.all(statisticsSql(cat, sampled)))[0] ?? {};
   const n = finiteNumber(stats.n) ?? 0;
   const columns: Record<string, ColumnStatistics> = {};
   const method = columnMethod(plan, "first_rows");
@@ -81,12 +153,8 @@ export async function readTableStatistics(conn: SqliteConnection, table: SourceT
   });
   const candidates = topValueCandidates(planned.map((c, i) => ({ name: c.name, distinct: finiteNumber(stats[`c${i}_d`]), eligible: c.kind !== "other" })), rule);
   if (candidates.length === 0) return { rowCount, columns, provenance };
-  // the same rows once more, one GROUP BY per column (the values never leave this function but as top_values)
-  const branches = candidates.map((c, j) => {
-    const col = quoteIdent(planned[c].name);
-    return `SELECT ${j} AS k, substr(CAST(${col} AS TEXT), 1, ${MAX_VALUE_TEXT}) AS v, count(*) AS n FROM s WHERE ${col} IS NOT NULL GROUP BY ${col}`;
-  });
-  const valueRows = await conn.all(`WITH s AS MATERIALIZED (${sampled})\n${branches.join("\nUNION ALL ")}`);
+  // the values never leave this function but as top_values
+  const valueRows = await conn.all(topValuesSql(cat, sampled, candidates));
   const topRows = valueRows.map((r) => ({ column: candidates[Number(r.k)], value: cellText(r.v) ?? "", count: finiteNumber(r.n) ?? 0 }));
   return { rowCount, columns: withTopValues(columns, planned.map((c) => c.name), topRows, (i) => finiteNumber(stats[`c${i}_nn`]) ?? 0, rule), provenance };
 }
