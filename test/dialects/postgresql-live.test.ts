@@ -10,7 +10,7 @@ import { test } from "node:test";
 import type pg from "pg";
 import { parseDdl, splitStatements } from "../../src/ddl/parse-ddl.js";
 import { corpusFile } from "../helpers/corpus.js";
-import { postgresNamespace, readPostgresCatalog, structureStatements, withPostgresDatabase } from "../helpers/engines.js";
+import { mostToolSessions, postgresNamespace, readPostgresCatalog, structureStatements, withPostgresDatabase } from "../helpers/engines.js";
 import { runCli, tempDir } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
 import { readRows } from "../helpers/store-rows.js";
@@ -99,18 +99,7 @@ test("max_connections holds across the run: pg_stat_activity never shows more of
     await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
     await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
     const cfg = config(dir, postgresNamespace(database, { schema: "public", max_connections: 2, username: role }));
-    let most = 0;
-    let running = true;
-    const sampler = (async () => {
-      while (running) {
-        const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'datus-schema' AND datname = $1", [database])).rows[0].n);
-        most = Math.max(most, n);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const run = await runCli(["bootstrap", "--config", cfg, "--namespace", "pg", "--workers", "2"], { cwd: dir });
-    running = false;
-    await sampler;
+    const { result: run, most } = await mostToolSessions(client, database, () => runCli(["bootstrap", "--config", cfg, "--namespace", "pg", "--workers", "2"], { cwd: dir }));
     assert.equal(run.code, 0, run.stderr);
     assert.ok(most > 0, "the sampler saw the tool's sessions");
     assert.ok(most <= 2, `at most max_connections sessions at once (saw ${most})`);

@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type pg from "pg";
 import type { LiveNamespace } from "../../src/dialects/live-source.js";
 import { LIVE_ATTEMPTS, LiveWork } from "../../src/engine/live-work.js";
 import { createEnrichPool } from "../../src/engine/pipeline.js";
 import type { SourceTable } from "../../src/model.js";
-import { withPostgresDatabase } from "../helpers/engines.js";
+import { mostToolSessions, withPostgresDatabase } from "../helpers/engines.js";
 
 function namespace(database: string, extra: Partial<LiveNamespace> = {}): LiveNamespace {
   return {
@@ -30,25 +29,6 @@ function table(database: string, name: string): SourceTable {
   return { identifier: `${database}.public.${name}`, catalogName: "", databaseName: database, schemaName: "public", tableName: name, tableType: "table", definition: "" };
 }
 
-/** The most sessions of the tool seen at once while `work` runs (sampled every few ms). */
-async function mostSessions<T>(client: pg.Client, database: string, work: () => Promise<T>): Promise<{ result: T; most: number }> {
-  let most = 0;
-  let running = true;
-  const sampler = (async () => {
-    while (running) {
-      const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'datus-schema' AND datname = $1", [database])).rows[0].n);
-      most = Math.max(most, n);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  try {
-    return { result: await work(), most };
-  } finally {
-    running = false;
-    await sampler;
-  }
-}
-
 test("statistics read in the workers equal the engine's counts, under one connection cap for all threads, every connection used", async () => {
   const statements: string[] = [];
   for (let i = 0; i < 300; i++) statements.push(`CREATE TABLE w${i} (id INTEGER PRIMARY KEY, v INTEGER)`, `INSERT INTO w${i} SELECT g, g % 7 FROM generate_series(1, ${5 + (i % 40)}) g`);
@@ -57,7 +37,7 @@ test("statistics read in the workers equal the engine's counts, under one connec
     try {
       const work = new LiveWork(pool, namespace(database), { maxConnections: 3, workers: 2 });
       const tables = Array.from({ length: 300 }, (_, i) => table(database, `w${i}`));
-      const { result, most } = await mostSessions(client, database, () => work.tableStatistics(tables, { sampleRows: 10_000 }));
+      const { result, most } = await mostToolSessions(client, database, () => work.tableStatistics(tables, { sampleRows: 10_000 }));
       assert.ok(most <= 3, `at most max_connections sessions across both threads (saw ${most})`);
       assert.ok(most >= 2, `the threads used the connections they were allowed (saw at most ${most} at once)`);
       for (let i = 0; i < tables.length; i++) {

@@ -738,6 +738,28 @@ export async function withPostgresDatabase<T>(statements: readonly string[], wor
   }
 }
 
+/**
+ * `work`'s result and the most sessions of the tool (application_name `datus-schema`) pg_stat_activity showed in
+ * `database` at once while it ran, sampled every few milliseconds through `client`.
+ */
+export async function mostToolSessions<T>(client: pg.Client, database: string, work: () => Promise<T>): Promise<{ result: T; most: number }> {
+  let most = 0;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      const n = Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'datus-schema' AND datname = $1", [database])).rows[0].n);
+      most = Math.max(most, n);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  try {
+    return { result: await work(), most };
+  } finally {
+    running = false;
+    await sampler;
+  }
+}
+
 /** Namespace keys as YAML lines indented for agent.namespace.<name>, strings quoted. */
 function namespaceLines(fields: Readonly<Record<string, string | number>>): string {
   return Object.entries(fields).map(([k, v]) => `      ${k}: ${typeof v === "string" ? JSON.stringify(v) : v}\n`).join("");
