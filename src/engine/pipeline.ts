@@ -11,16 +11,15 @@ import { Piscina } from "piscina";
 import { DatusError, describeError } from "../errors.js";
 import type { LiveNamespace, StatisticsOptions } from "../dialects/live-source.js";
 import { mergeObservedEnums } from "../enrich/observed-enums.js";
-import { canonicalIdentifier, PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
-import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
-import { scanBatches, type SchemaStore, storedStatistics } from "../store/schema-store.js";
-import { ParseFailureLog, recordEmbeddingFailures } from "../store/migration-state.js";
-import { markVectors } from "../store/vector-state.js";
+import { PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
+import { type SchemaStore, storedStatistics } from "../store/schema-store.js";
+import { recordEmbeddingFailures } from "../store/migration-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
+import { BatchWriter } from "./batch-writer.js";
 import { LiveWork } from "./live-work.js";
 import type { LiveOutcome } from "./live-task.js";
 import type { Progress } from "./progress.js";
-import { describeRowCheck, IdentifierSet, refuseRowCheck, type RowCheck, RowLedger } from "./row-ledger.js";
+import type { RowCheck } from "./row-ledger.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 import { runTask } from "./worker-tasks.js";
@@ -112,15 +111,6 @@ export interface PipelineCounts {
   leftPending: number;
 }
 
-/** A v1 row on its way to the table, with the source identifiers it replaces. */
-interface Entry {
-  readonly row: V1Row;
-  readonly vector: Float32Array;
-  readonly stale: boolean;
-  readonly none: boolean;
-  readonly sources: readonly string[];
-}
-
 /** Failures kept in memory for the summary; the full list goes to the store's failure log. */
 const FAILURES_KEPT = 200;
 
@@ -185,17 +175,12 @@ export async function runPipeline(
   const now = Math.floor(Date.now() / 1000);
   const guard = options.guard ?? new TableGuard();
 
-  let buffered: EnrichResult[] = [];
-  let bufferedRows = 0;
   let firstError: unknown;
   const inFlight = new Set<Promise<void>>();
-  let writing: Promise<void> | undefined;
-
-  const failureLog = options.target ? new ParseFailureLog(options.target.store.path, options.target.shardTag) : undefined;
-  const ledger = new RowLedger();
-  const startVersion = options.target ? await options.target.table.version() : undefined;
-  // a row this migration wrote is never deleted as some other table's old identifier
-  const keepOurs = `COALESCE(metadata_version, 0) = 1 AND COALESCE(last_updated, 0) >= ${Math.floor(options.target?.writtenSince ?? now)}`;
+  const writer = await BatchWriter.open(
+    { target: options.target, dim, writeRows, now, staleAtStart: options.staleAtStart, failedAtStart: options.failedAtStart, progress: options.progress },
+    counts,
+  );
 
   const statistics = options.statistics;
   const liveWork =
@@ -267,110 +252,13 @@ export async function runPipeline(
     };
   }
 
-  /**
-   * Identifiers of rows that are not under their own table's canonical identifier (old conventions, swapped
-   * identifiers): a re-keyed row written onto one of them would overwrite another table's row. Read once,
-   * when the run starts writing.
-   */
-  const foreign = options.target && startVersion !== undefined ? await nonCanonicalIdentifiers(await options.target.store.snapshot(startVersion)) : undefined;
-  /** Rows held back because their identifier still holds another table's row that this run has not replaced. */
-  let held: Entry[] = [];
-
-  /** Whether writing under `identifier` would overwrite a row of another table that is still there (and not in `writing`). */
-  function occupied(identifier: string, writing: ReadonlySet<string>): boolean {
-    return foreign !== undefined && foreign.has(identifier) && !ledger.replaced(identifier) && !writing.has(identifier);
-  }
-
-  /** Commit `entries` (distinct identifiers), then remove the old identifiers they replace. */
-  async function write(entries: readonly Entry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const rows = entries.map((e) => e.row);
-    const vectors = new Float32Array(rows.length * dim);
-    entries.forEach((e, i) => vectors.set(e.vector, i * dim));
-    const nullRows = new Set(entries.flatMap((e, i) => (e.none ? [i] : [])));
-    const written = new Set(rows.map((r) => r.identifier));
-    const sources = entries.flatMap((e) => e.sources);
-    // source identifiers that were not canonical: their old rows go, unless a row written in this run holds that identifier now
-    const stale = [...new Set(sources)].filter((id) => !written.has(id) && !ledger.wrote(id));
-    const staleVectors = entries.filter((e) => e.stale).map((e) => e.row.identifier);
-    counts.staleVectors += staleVectors.length;
-    if (options.target) {
-      const { store, table, shardTag } = options.target;
-      // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
-      markVectors(store.path, shardTag, staleVectors, true);
-      await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
-      ledger.record(rows.map((r) => r.identifier), sources);
-      const refreshed = options.staleAtStart ? entries.filter((e) => !e.stale && options.staleAtStart!.has(e.row.identifier)).map((e) => e.row.identifier) : [];
-      markVectors(store.path, shardTag, refreshed, false);
-      if (options.failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => options.failedAtStart!.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
-      // only after the new rows are committed: never drop a v0 row before its v1 row exists
-      counts.staleIdentifiersRemoved += await store.deleteIdentifiers(table, stale, keepOurs);
-    }
-    counts.written += rows.length;
-    options.progress.advance(rows.length);
-  }
-
-  async function flush(): Promise<void> {
-    if (bufferedRows === 0 && held.length === 0) return;
-    const results = buffered;
-    buffered = [];
-    bufferedRows = 0;
-    // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, Entry>(held.map((e) => [e.row.identifier, e]));
-    for (const r of results) {
-      const none = new Set(r.withoutVector ?? []);
-      for (let i = 0; i < r.rows.length; i++) {
-        const earlier = byId.get(r.rows[i].identifier);
-        byId.set(r.rows[i].identifier, {
-          row: r.rows[i],
-          vector: r.vectors.subarray(i * dim, (i + 1) * dim),
-          stale: r.vectorsOf !== "search_text",
-          none: none.has(i),
-          sources: [...(earlier?.sources ?? []), r.sourceIdentifiers[i]],
-        });
-      }
-    }
-    // a row going where another table's row still is waits until that row is replaced (swapped identifiers)
-    const candidates = [...byId.values()];
-    const sources = new Set(candidates.flatMap((e) => e.sources));
-    held = candidates.filter((e) => occupied(e.row.identifier, sources));
-    const waiting = new Set(held);
-    await write(candidates.filter((e) => !waiting.has(e)));
-    failureLog?.record(
-      results.flatMap((r) => r.parseFailures),
-      results.flatMap((r) => r.parsedOk),
-    );
-  }
-
-  /**
-   * At the end: the held rows whose identifiers hold rows that are themselves being written now (two tables
-   * that swapped identifiers) are committed together, in one commit, so that neither is ever lost; the
-   * others stay pending (their rows untouched) for a later run.
-   */
-  async function releaseHeld(): Promise<void> {
-    let group = held;
-    for (;;) {
-      const sources = new Set(group.flatMap((e) => e.sources));
-      const next = group.filter((e) => !occupied(e.row.identifier, sources));
-      if (next.length === group.length) break;
-      group = next;
-    }
-    const going = new Set(group);
-    const left = held.filter((e) => !going.has(e));
-    held = [];
-    await write(group);
-    counts.leftPending += left.length;
-    for (const e of left) options.progress.warn(`${e.row.identifier} was not written: that identifier still holds another table's row, which this run did not migrate (left pending; re-run once that table is migrated)`);
-  }
-
   function collect(result: EnrichResult): void {
     merge(counts.dialects, result.dialects);
     merge(counts.parsers, result.parsers);
     counts.relationships += result.relationships;
     counts.parseFailureCount += result.parseFailures.length;
     for (const f of result.parseFailures) if (counts.parseFailures.length < FAILURES_KEPT) counts.parseFailures.push(f);
-    buffered.push(result);
-    bufferedRows += result.rows.length;
+    writer.add(result);
   }
 
   function taskOf(rows: readonly SourceTable[], unread?: Record<string, string>): EnrichTask {
@@ -409,7 +297,7 @@ export async function runPipeline(
   }
 
   for await (const rows of batches) {
-    if (options.signal?.aborted || firstError) break;
+    if (options.signal?.aborted || firstError || writer.error) break;
     if (rows.length === 0) continue;
     // the live database is read while the workers read the DDL
     const measured = startStatistics(rows);
@@ -429,49 +317,16 @@ export async function runPipeline(
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
     while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    // one commit runs while workers keep enriching; past three commits' worth of rows, wait for it
-    if (bufferedRows >= writeRows && !writing) {
-      // a commit that fails while nothing awaits it becomes the run's error, never an unhandled rejection
-      writing = flush()
-        .catch((err: unknown) => {
-          firstError ??= err;
-        })
-        .finally(() => (writing = undefined));
-    }
-    while (writing && bufferedRows >= 3 * writeRows) await writing;
+    await writer.keepUp();
   }
   await Promise.all(inFlight);
   if (options.signal?.aborted) counts.interrupted = true;
   // commit what was finished, even when interrupted or when another batch failed
-  await writing;
-  await flush();
-  await releaseHeld();
+  await writer.finish();
   if (firstError) throw firstError;
-  if (options.target && startVersion !== undefined) await checkRows(options.target, startVersion, ledger, counts, options.progress);
+  if (writer.error) throw writer.error.error;
+  await writer.checkRows();
   return counts;
-}
-
-/** Identifiers of `table` that are not their row's canonical identifier (or whose canonical one is not known). */
-async function nonCanonicalIdentifiers(table: lancedb.Table): Promise<IdentifierSet> {
-  const out = new IdentifierSet();
-  for await (const batch of scanBatches(table, { columns: ["identifier", "catalog_name", "database_name", "schema_name", "table_name"] })) {
-    for (const t of sourceTablesOf(batch)) {
-      const canonical = canonicalIdentifier(t);
-      if (t.tableName === "" || canonical !== t.identifier) out.add(t.identifier);
-    }
-  }
-  return out;
-}
-
-/** The run's closing check: the table's rows against what it found and wrote. A difference fails the run. */
-async function checkRows(target: PipelineTarget, startVersion: number, ledger: RowLedger, counts: PipelineCounts, progress: Progress): Promise<void> {
-  if (target.shared) {
-    progress.log("row count check skipped: other shards write the table at the same time (run `datus-schema report` when all are done)");
-    return;
-  }
-  counts.rowCheck = await ledger.check(await target.store.snapshot(startVersion), target.table);
-  progress.log(`row count check: ${describeRowCheck(counts.rowCheck)}`);
-  refuseRowCheck(counts.rowCheck, target.store.path);
 }
 
 /** Group a stream of single tables into task-sized batches. */
