@@ -103,8 +103,9 @@ function duckdbEngine(): EngineUnderTest {
     missingName: "nowhere.duckdb",
     lockedName: "source.duckdb",
     async lock() {
-      // another process opening the file for writing, as a loader or a notebook would
-      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => {}, 1000);`], {
+      // another process opening the file for writing, as a loader or a notebook would; the timer keeps the
+      // instance referenced, or the garbage collector may close it (and free the lock) while the test runs
+      const child = spawn(process.execPath, ["--input-type=module", "-e", `import { DuckDBInstance } from "@duckdb/node-api"; const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); await c.run("CREATE TABLE IF NOT EXISTS held (x INT)"); console.log("held"); setInterval(() => void [i, c], 1000);`], {
         cwd: path.dirname(new URL(import.meta.url).pathname),
         stdio: ["ignore", "pipe", "inherit"],
       });
