@@ -9,10 +9,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { mariadbNamespace, postgresNamespace, sqliteRows, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
+import { type DuckDbConnection, mariadbNamespace, postgresNamespace, sqliteRows, withDuckDbFile, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { fileHashes, runCli, tempDir } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
 
@@ -36,16 +35,7 @@ const ddl = (t: (typeof TABLES)[number]) => `CREATE TABLE ${t.name} (id INTEGER 
 
 function duckdb(): Engine {
   let file = "";
-  const on = async <T>(work: (c: Awaited<ReturnType<DuckDBInstance["connect"]>>) => Promise<T>): Promise<T> => {
-    const instance = await DuckDBInstance.create(file);
-    const conn = await instance.connect();
-    try {
-      return await work(conn);
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-  };
+  const on = <T>(work: (c: DuckDbConnection) => Promise<T>): Promise<T> => withDuckDbFile(file, work);
   return {
     name: "duckdb",
     async create(_t, dir) {

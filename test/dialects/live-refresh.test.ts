@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { mariadbNamespace, postgresNamespace } from "../helpers/engines.js";
+import { mariadbNamespace, postgresNamespace, withDuckDbFile } from "../helpers/engines.js";
 import { readRows, type StoredRow } from "../helpers/store-rows.js";
 import { fileHashes, runCli, tempDir } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
@@ -54,16 +53,10 @@ const commentOn = (t: (typeof TABLES)[number]) => [
 
 function duckdb(): Engine {
   let file = "";
-  const exec = async (...statements: string[]) => {
-    const instance = await DuckDBInstance.create(file);
-    const conn = await instance.connect();
-    try {
+  const exec = (...statements: string[]) =>
+    withDuckDbFile(file, async (conn) => {
       for (const s of statements) await conn.run(s);
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-  };
+    });
   return {
     name: "duckdb",
     async create(_t, dir) {
@@ -73,16 +66,7 @@ function duckdb(): Engine {
     },
     exec,
     setComment: (table, comment) => `COMMENT ON TABLE ${table} IS ${quoteSql(comment)}`,
-    async count(table) {
-      const instance = await DuckDBInstance.create(file);
-      const conn = await instance.connect();
-      try {
-        return Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`)).getRowObjectsJS()[0].n);
-      } finally {
-        conn.closeSync();
-        instance.closeSync();
-      }
-    },
+    count: (table) => withDuckDbFile(file, async (conn) => Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`)).getRowObjectsJS()[0].n)),
     noSuchSchema: (ns) => `${ns}      schema: nosuch\n`,
   };
 }

@@ -11,10 +11,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { DuckDBInstance } from "@duckdb/node-api";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { mariadbNamespace, postgresNamespace, sqliteRows, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
+import { type DuckDbConnection, mariadbNamespace, postgresNamespace, sqliteRows, withDuckDbFile, withSqliteFile, writeSqliteFile } from "../helpers/engines.js";
 import { readRows } from "../helpers/store-rows.js";
 import { CLI, fileHashes, runCli, tempDir, type CliResult } from "../helpers/env.js";
 import { namespaceConfig } from "../helpers/tree.js";
@@ -68,16 +67,7 @@ interface EngineUnderTest {
 
 function duckdbEngine(): EngineUnderTest {
   let file = "";
-  const withConn = async <T>(work: (c: Awaited<ReturnType<DuckDBInstance["connect"]>>) => Promise<T>): Promise<T> => {
-    const instance = await DuckDBInstance.create(file);
-    const conn = await instance.connect();
-    try {
-      return await work(conn);
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-  };
+  const withConn = <T>(work: (c: DuckDbConnection) => Promise<T>): Promise<T> => withDuckDbFile(file, work);
   const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
   return {
     name: "duckdb",

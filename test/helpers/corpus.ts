@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { withDuckDbFile } from "./engines.js";
 import { parseDdl, splitStatements } from "../../src/ddl/parse-ddl.js";
 import { canonicalIdentifier, type Dialect, type SourceTable } from "../../src/model.js";
 import { CORPUS } from "./env.js";
@@ -49,12 +49,5 @@ export function corpusTables(relative: string, dialect: Dialect, database: strin
 export async function chinookDuckDb(file: string): Promise<void> {
   const keep = /^\s*(CREATE\s+TABLE|INSERT\s+INTO|CREATE\s+INDEX)/i;
   const sql = splitStatements(corpusFile("chinook/chinook_postgresql.sql"), "postgresql").filter((s) => keep.test(s));
-  const instance = await DuckDBInstance.create(file);
-  const conn = await instance.connect();
-  try {
-    await conn.run(`${sql.join(";\n")};`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  await withDuckDbFile(file, (conn) => conn.run(`${sql.join(";\n")};`));
 }

@@ -833,6 +833,21 @@ export async function writeSqliteFile(file: string, sql: string): Promise<void> 
   }
 }
 
+/** A connection to the DuckDB file `file` (created when missing), opened for `work` and closed after it. */
+export type DuckDbConnection = Awaited<ReturnType<DuckDBInstance["connect"]>>;
+
+/** `work` on a connection to the DuckDB file `file`; the file is closed (its lock freed) when `work` ends. */
+export async function withDuckDbFile<T>(file: string, work: (conn: DuckDbConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(file);
+  const conn = await instance.connect();
+  try {
+    return await work(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
 /** `work` with the SQLite file `file` opened by sql.js (a copy in memory: nothing is written back). */
 export async function withSqliteFile<T>(file: string, work: (db: initSqlJs.Database) => T | Promise<T>): Promise<T> {
   sqlJs ??= initSqlJs();
