@@ -11,7 +11,8 @@ import type mysql from "mysql2/promise";
 import { openLiveSource, profileRule } from "../../src/dialects/live-source.js";
 import type { Row } from "../../src/dialects/mysql/mysql-sql.js";
 import { foreignKeyConstraints, property, showCreateText, uniqueConstraints } from "../../src/dialects/starrocks/starrocks-ddl.js";
-import { COLUMNS_SQL, introspectCatalog, type Query, TABLES_SQL } from "../../src/dialects/starrocks/starrocks-introspection.js";
+import type { RowsQuery } from "../../src/dialects/mysql/mysql-connection.js";
+import { COLUMNS_SQL, introspectCatalog, TABLES_SQL } from "../../src/dialects/starrocks/starrocks-introspection.js";
 import { sessionStatements } from "../../src/dialects/starrocks/starrocks-source.js";
 import { readTableStatistics, statisticsKind } from "../../src/dialects/starrocks/starrocks-statistics.js";
 import { splitStatements } from "../../src/ddl/parse-ddl.js";
@@ -20,8 +21,8 @@ import { corpusFile } from "../helpers/corpus.js";
 import { readMariaDbCatalog, structureStatements, withMariaDbDatabase } from "../helpers/engines.js";
 import * as recorded from "../fixtures/starrocks-recorded.js";
 
-/** A Query over a mysql2 connection that also records how many statements ran at once. */
-function mariaDbQuery(conn: mysql.Connection): { query: Query; most: () => number } {
+/** A RowsQuery over a mysql2 connection that also records how many statements ran at once. */
+function mariaDbQuery(conn: mysql.Connection): { query: RowsQuery; most: () => number } {
   let running = 0;
   let most = 0;
   return {
@@ -86,10 +87,10 @@ describe("StarRocks catalog queries on MariaDB (what the two share)", () => {
   });
 });
 
-/** A Query answering from the recorded StarRocks outputs; it records every statement. */
-function recordedQuery(): { query: Query; sent: string[] } {
+/** A RowsQuery answering from the recorded StarRocks outputs; it records every statement. */
+function recordedQuery(): { query: RowsQuery; sent: string[] } {
   const sent: string[] = [];
-  const query: Query = async (sql, params = []) => {
+  const query: RowsQuery = async (sql, params = []) => {
     sent.push(sql);
     if (sql === TABLES_SQL) return params[0] === recorded.DATABASE ? recorded.TABLES : [];
     if (sql === COLUMNS_SQL) return params[0] === recorded.DATABASE ? recorded.COLUMNS : [];
@@ -140,7 +141,7 @@ describe("StarRocks' own outputs (recorded)", () => {
 
   test("statistics leave DISTINCT, min and max out for BITMAP, HLL, JSON and nested types", async () => {
     const sent: string[] = [];
-    const query: Query = async (sql) => {
+    const query: RowsQuery = async (sql) => {
       sent.push(sql);
       // as StarRocks' information_schema answers: TABLE_ROWS is its estimate
       if (/information_schema\.columns/i.test(sql)) return ["bigint", "bitmap", "array<varchar(10)>", "date"].map((type, i) => ({ name: ["id", "uv", "tags", "day"][i], type, table_type: "BASE TABLE", estimate: 3 }));

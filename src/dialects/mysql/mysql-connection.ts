@@ -4,6 +4,15 @@
  */
 import mysql from "mysql2/promise";
 import type { ServerAddress } from "../live-source.js";
+import type { Row } from "./mysql-sql.js";
+
+/** Sends one statement with bound values and returns its rows: how the catalog and statistics readers reach a connection. */
+export type RowsQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+/** The statements of a mysql2 connection as a {@link RowsQuery}. */
+export function connectionQuery(conn: mysql.Connection | mysql.PoolConnection): RowsQuery {
+  return async (sql, params = []) => (await conn.query(sql, [...params]))[0] as Row[];
+}
 
 /** The fields of a mysql2 error this tool reads. */
 export interface MySqlError {

@@ -6,6 +6,7 @@
 import type mysql from "mysql2/promise";
 import { canonicalIdentifier, type ColumnInfo, type ForeignKey, type TableType } from "../../model.js";
 import type { LiveTable } from "../live-source.js";
+import { connectionQuery } from "./mysql-connection.js";
 import { quoteIdent, quoteLiteral, type Row } from "./mysql-sql.js";
 
 const TABLES_SQL = `
@@ -27,11 +28,6 @@ SELECT k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS name, tc.CONSTRAINT_TYPE AS type,
  ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`;
 
 const VIEWS_SQL = `SELECT TABLE_NAME AS name, VIEW_DEFINITION AS definition FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`;
-
-async function rows(conn: mysql.PoolConnection, sql: string, params: unknown[]): Promise<Row[]> {
-  const [result] = await conn.query(sql, params);
-  return result as Row[];
-}
 
 interface Constraint {
   readonly name: string;
@@ -56,10 +52,11 @@ export function defaultSql(value: unknown, mariadb: boolean): string | undefined
 }
 
 export async function introspectCatalog(conn: mysql.PoolConnection, database: string, mariadb: boolean): Promise<LiveTable[]> {
-  const tables = await rows(conn, TABLES_SQL, [database]);
-  const columns = await rows(conn, COLUMNS_SQL, [database]);
-  const keys = await rows(conn, KEYS_SQL, [database]);
-  const views = new Map((await rows(conn, VIEWS_SQL, [database])).map((v) => [str(v.name), str(v.definition)]));
+  const query = connectionQuery(conn);
+  const tables = await query(TABLES_SQL, [database]);
+  const columns = await query(COLUMNS_SQL, [database]);
+  const keys = await query(KEYS_SQL, [database]);
+  const views = new Map((await query(VIEWS_SQL, [database])).map((v) => [str(v.name), str(v.definition)]));
 
   const columnsOf = new Map<string, Row[]>();
   for (const c of columns) columnsOf.set(str(c.t), [...(columnsOf.get(str(c.t)) ?? []), c]);

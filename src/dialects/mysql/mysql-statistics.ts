@@ -6,7 +6,6 @@
  * table is larger (neither has TABLESAMPLE), and one for the values of low-cardinality columns over the same
  * rows. Names are quoted, the sample size bound; means and stds rounded to 12 significant digits.
  */
-import type mysql from "mysql2/promise";
 import { DatusError } from "../../errors.js";
 import type { ColumnStatistics, SourceTable, TableStatistics } from "../../model.js";
 import {
@@ -27,7 +26,8 @@ import {
   withTopValues,
 } from "../column-profile.js";
 import type { PlannedStatement } from "../live-source.js";
-import { finiteNumber, quoteIdent, type Row } from "./mysql-sql.js";
+import type { RowsQuery } from "./mysql-connection.js";
+import { finiteNumber, quoteIdent } from "./mysql-sql.js";
 
 const NUMERIC = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real"]);
 const TEMPORAL = new Set(["date", "datetime", "timestamp", "time", "year"]);
@@ -61,13 +61,6 @@ export const MYSQL_FLAVOUR: StatisticsFlavour = {
 /** Kinds whose values may be listed as top values. */
 const valueKind = (kind: StatisticsKind): boolean => kind === "numeric" || kind === "temporal" || kind === "text";
 
-/** Sends one statement with bound values and returns its rows. */
-export type StatisticsQuery = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
-
-/** The statements of a pooled mysql2 connection. */
-export function connectionQuery(conn: mysql.PoolConnection): StatisticsQuery {
-  return async (sql, params = []) => (await conn.query(sql, [...params]))[0] as Row[];
-}
 
 
 const COLUMNS_SQL = `
@@ -85,7 +78,7 @@ interface Catalog {
   readonly columns: readonly { readonly name: string; readonly kind: StatisticsKind }[];
 }
 
-async function readCatalog(query: StatisticsQuery, table: SourceTable, flavour: StatisticsFlavour): Promise<Catalog> {
+async function readCatalog(query: RowsQuery, table: SourceTable, flavour: StatisticsFlavour): Promise<Catalog> {
   const columnRows = await query(COLUMNS_SQL, [table.databaseName, table.tableName]);
   if (columnRows.length === 0) {
     throw new DatusError("source", `table ${table.identifier} not found`, "the table may have been dropped or renamed since the catalog was read; run the command again");
@@ -144,7 +137,7 @@ function planned(statement: Statement, estimatedRows: number | null, purpose: st
 }
 
 /** The statements {@link readTableStatistics} would run (see `LiveSource.planStatistics`); only the catalog is read. */
-export async function planTableStatistics(query: StatisticsQuery, table: SourceTable, rule: ProfileRule, flavour: StatisticsFlavour = MYSQL_FLAVOUR): Promise<PlannedStatement[]> {
+export async function planTableStatistics(query: RowsQuery, table: SourceTable, rule: ProfileRule, flavour: StatisticsFlavour = MYSQL_FLAVOUR): Promise<PlannedStatement[]> {
   const cat = await readCatalog(query, table, flavour);
   const out: PlannedStatement[] = [];
   if (countExactly(cat.estimate, rule)) out.push(planned({ sql: countSql(cat), params: [] }, cat.estimate, "row_count: count every row"));
@@ -161,7 +154,7 @@ export async function planTableStatistics(query: StatisticsQuery, table: SourceT
   return out;
 }
 
-export async function readTableStatistics(query: StatisticsQuery, table: SourceTable, rule: ProfileRule, flavour: StatisticsFlavour = MYSQL_FLAVOUR): Promise<TableStatistics> {
+export async function readTableStatistics(query: RowsQuery, table: SourceTable, rule: ProfileRule, flavour: StatisticsFlavour = MYSQL_FLAVOUR): Promise<TableStatistics> {
   const cat = await readCatalog(query, table, flavour);
   const { estimate } = cat;
   const exact = countExactly(estimate, rule);

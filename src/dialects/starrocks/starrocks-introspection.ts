@@ -10,11 +10,10 @@ import { parseDdl } from "../../ddl/parse-ddl.js";
 import { canonicalIdentifier, type ColumnInfo, type ForeignKey, type TableType } from "../../model.js";
 import type { LiveTable } from "../live-source.js";
 import { defaultSql } from "../mysql/mysql-introspection.js";
+import type { RowsQuery } from "../mysql/mysql-connection.js";
 import { quoteIdent, type Row } from "../mysql/mysql-sql.js";
 import { foreignKeyConstraints, showCreateText, uniqueConstraints } from "./starrocks-ddl.js";
 
-/** Runs one statement on a free connection of the source and returns its rows. */
-export type Query = (sql: string, params?: readonly unknown[]) => Promise<Row[]>;
 
 export const TABLES_SQL = `
 SELECT TABLE_NAME AS name, TABLE_TYPE AS kind, TABLE_COMMENT AS comment
@@ -51,7 +50,7 @@ export interface IntrospectOptions {
   readonly concurrency: number;
 }
 
-export async function introspectCatalog(query: Query, options: IntrospectOptions): Promise<LiveTable[]> {
+export async function introspectCatalog(query: RowsQuery, options: IntrospectOptions): Promise<LiveTable[]> {
   const { database, catalog } = options;
   const tables = await query(TABLES_SQL, [database]);
   const columnsOf = new Map<string, Row[]>();

@@ -11,10 +11,9 @@ import { DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import { type LiveNamespace, type LiveSource, type LiveSourceOptions, type LiveTable, type PlannedStatement, profileRule, serverAddress, type ServerAddress, type StatisticsOptions } from "../live-source.js";
 import { quoteIdent, type Row } from "../mysql/mysql-sql.js";
-import { connectionLost, killQueries, type MySqlError } from "../mysql/mysql-connection.js";
+import { connectionLost, connectionQuery, killQueries, type MySqlError } from "../mysql/mysql-connection.js";
 import { introspectCatalog } from "./starrocks-introspection.js";
 import { planTableStatistics, readTableStatistics } from "./starrocks-statistics.js";
-import { connectionQuery } from "../mysql/mysql-statistics.js";
 
 /** StarRocks' FE MySQL-protocol port. */
 export const STARROCKS_PORT = 9030;
@@ -114,7 +113,7 @@ export class StarRocksSource implements LiveSource {
 
   /** One statement on a connection of the pool (the pool holds at most max_connections). */
   private readonly query = (sql: string, params: readonly unknown[] = []): Promise<Row[]> =>
-    this.withConnection(async (conn) => (await conn.query(sql, [...params]))[0] as Row[]);
+    this.withConnection((conn) => connectionQuery(conn)(sql, params));
 
   async listTables(options: LiveSourceOptions): Promise<LiveTable[]> {
     const database = options.database ?? this.server.database;

@@ -8,7 +8,8 @@
 import type { SourceTable, TableStatistics } from "../../model.js";
 import type { ProfileRule } from "../column-profile.js";
 import type { PlannedStatement } from "../live-source.js";
-import { planTableStatistics as planMysqlProtocol, readTableStatistics as readMysqlProtocol, type StatisticsFlavour, type StatisticsKind, type StatisticsQuery } from "../mysql/mysql-statistics.js";
+import { planTableStatistics as planMysqlProtocol, readTableStatistics as readMysqlProtocol, type StatisticsFlavour, type StatisticsKind } from "../mysql/mysql-statistics.js";
+import type { RowsQuery } from "../mysql/mysql-connection.js";
 
 const NUMERIC = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "largeint", "decimal", "decimalv2", "decimal32", "decimal64", "decimal128", "numeric", "float", "double", "real"]);
 const TEMPORAL = new Set(["date", "datetime", "timestamp", "time", "year"]);
@@ -27,10 +28,10 @@ export function statisticsKind(dataType: string): StatisticsKind {
 
 export const STARROCKS_FLAVOUR: StatisticsFlavour = { kindOf: statisticsKind, toDouble: (expr) => `CAST(${expr} AS DOUBLE)` };
 
-export function readTableStatistics(query: StatisticsQuery, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
+export function readTableStatistics(query: RowsQuery, table: SourceTable, rule: ProfileRule): Promise<TableStatistics> {
   return readMysqlProtocol(query, table, rule, STARROCKS_FLAVOUR);
 }
 
-export function planTableStatistics(query: StatisticsQuery, table: SourceTable, rule: ProfileRule): Promise<PlannedStatement[]> {
+export function planTableStatistics(query: RowsQuery, table: SourceTable, rule: ProfileRule): Promise<PlannedStatement[]> {
   return planMysqlProtocol(query, table, rule, STARROCKS_FLAVOUR);
 }
