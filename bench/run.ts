@@ -52,23 +52,6 @@ const ONLY = FLAGS.only;
 const REL_TABLES = Number(process.env.BENCH_REL_TABLES ?? 100_000);
 const DIM = 384;
 const round = (x: number): number => Math.round(x * 10) / 10;
-/** Top-level keys earlier versions of this bench wrote (the migration figures now live under `migration`). */
-const LEGACY_KEYS = [
-  "date",
-  "machine",
-  "tables",
-  "corpus_parse",
-  "enrichment_tables_per_s_1_thread",
-  "merge_insert_tables_per_s",
-  "migrate",
-  "index_build_seconds",
-  "ratio_parallel_vs_serial",
-  "ratio_engine_vs_write_ceiling",
-  "peak_rss_under_1_gib",
-  "stages_alone",
-  "machine_limit_tables_per_s",
-  "serial_baseline",
-];
 
 interface MigrateRun {
   readonly workers: number;
@@ -199,8 +182,6 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(scratch, "hashing.yml"), `agent:\n  storage:\n    database:\n      registry_name: hashing\n      model_name: datus-schema-hashing\n      dim_size: ${DIM}\n`);
     let results: Record<string, unknown> = {};
     if (fs.existsSync(latest) && ONLY !== undefined) results = JSON.parse(fs.readFileSync(latest, "utf8")) as Record<string, unknown>;
-    // figures of older bench versions, kept at the top level, would be read as current
-    for (const key of LEGACY_KEYS) delete results[key];
     if (ONLY === undefined || ONLY === "migrate") results = { ...results, migration: await migrationBench(scratch) };
     if (ONLY === "migrate") {
       fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);

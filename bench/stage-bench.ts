@@ -40,16 +40,6 @@ export interface StageFigures {
   readonly serial: { readonly tablesPerSecond: number; readonly cpuSecondsPer1000: number; readonly seconds: number };
 }
 
-/** CPU seconds (user + system, every thread of this process) and wall seconds of `work`. */
-async function measured<T>(work: () => T | Promise<T>): Promise<{ value: T; cpu: number; wall: number }> {
-  const cpu = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  const value = await work();
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return { value, cpu: (used.user + used.system) / 1e6, wall };
-}
-
 function figure(stage: string, tables: number, m: { cpu: number; wall: number }): StageFigure {
   return { stage, cpuSecondsPer1000: (1000 * m.cpu) / tables, tablesPerSecond: tables / m.wall };
 }
@@ -173,7 +163,8 @@ async function serialBaseline(catalog: readonly SourceTable[], scratch: string, 
   const dir = path.join(scratch, "serial-write");
   fs.rmSync(dir, { recursive: true, force: true });
   const table = await (await lancedb.connect(dir)).createEmptyTable(SCHEMA_TABLE, v1Schema(dim));
-  const run = await measured(async () => {
+  const run = new StageClock();
+  await run.runAsync(async () => {
     let pending: EnrichResult["rows"] = [];
     let pendingVectors: Float32Array[] = [];
     const flush = async () => {
