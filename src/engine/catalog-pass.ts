@@ -12,6 +12,7 @@ import { scanBatches } from "../store/schema-store.js";
 import type { Progress } from "./progress.js";
 import type { TableGuard } from "./table-guard.js";
 import { runTask } from "./worker-tasks.js";
+import { BoundedScheduler } from "./bounded-scheduler.js";
 
 const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
 
@@ -21,34 +22,25 @@ const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_n
  */
 export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect: Dialect, workers: number, progress: Progress, guard: TableGuard, signal?: AbortSignal): Promise<CatalogIndex> {
   const index = new CatalogIndex();
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  const scheduler = new BoundedScheduler(Math.max(2, workers * 2));
   progress.start("indexing the catalog", await table.countRows());
   try {
     for await (const batch of scanBatches(table, { columns: SOURCE_COLUMNS })) {
-      if (signal?.aborted || failure) break;
+      if (signal?.aborted || scheduler.stopped) break;
       const rows = sourceTablesOf(batch);
-      const p: Promise<void> = guard
-        .run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, dialect, marker }, abort))
-        .then(({ done, setAside }) => {
-          for (const { result } of done) for (const s of result) index.add(s);
-          for (const { table: t, reason } of setAside) {
-            progress.warn(`${t.identifier}: ${reason}; indexed by its name only`);
-            index.add(summarize({ ...t, definition: "" }, unreadStructure(dialect, reason)));
-          }
-          progress.advance(rows.length);
-        })
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      while (inFlight.size >= Math.max(2, workers * 2)) await Promise.race(inFlight);
+      await scheduler.start(async () => {
+        const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, dialect, marker }, abort));
+        for (const { result } of done) for (const s of result) index.add(s);
+        for (const { table: t, reason } of setAside) {
+          progress.warn(`${t.identifier}: ${reason}; indexed by its name only`);
+          index.add(summarize({ ...t, definition: "" }, unreadStructure(dialect, reason)));
+        }
+        progress.advance(rows.length);
+      });
     }
-    await Promise.all(inFlight);
+    await scheduler.drain();
   } finally {
     progress.finish();
   }
-  if (failure) throw failure;
   return index;
 }

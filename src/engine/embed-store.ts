@@ -8,7 +8,6 @@
  */
 import type * as lancedb from "@lancedb/lancedb";
 import { type RecordBatch, Table as ArrowTable } from "apache-arrow";
-import pLimit from "p-limit";
 import { DatusError, usageError } from "../errors.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
@@ -26,6 +25,7 @@ import type { Progress } from "./progress.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { runTask } from "./worker-tasks.js";
+import { BoundedScheduler } from "./bounded-scheduler.js";
 
 export interface EmbedOptions {
   readonly storePath: string;
@@ -123,14 +123,12 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
   const pool = embedding.vectors.kind === "local" ? createEnrichPool(options.workers) : undefined;
   const batchRows = options.batchRows ?? 256;
   const writeRows = options.writeRows ?? 2000;
-  const limit = pLimit(Math.max(2, options.workers * 2));
+  const scheduler = new BoundedScheduler(Math.max(2, options.workers * 2));
   const failed: { identifier: string; error: string }[] = [];
   let failedCount = 0;
   let embedded = 0;
   let buffered: ArrowTable[] = [];
   let bufferedRows = 0;
-  let firstError: unknown;
-  const inFlight = new Set<Promise<void>>();
 
   const schema = v1Schema(dim, (await table.schema()).metadata);
 
@@ -189,13 +187,7 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
       ids = [];
       texts = [];
       picked = [];
-      const p: Promise<void> = limit(() => embedChunk(rows, chunkIds, chunkTexts))
-        .catch((err: unknown) => {
-          firstError ??= err;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      while (inFlight.size >= Math.max(2, options.workers * 2)) await Promise.race(inFlight);
+      await scheduler.start(() => embedChunk(rows, chunkIds, chunkTexts));
       if (bufferedRows >= writeRows) await flush();
     };
     const columns = V1_COLUMNS.filter((c) => c !== "vector");
@@ -203,7 +195,7 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
       const idCol = batch.getChild("identifier");
       const textCol = batch.getChild("search_text");
       for (let i = 0; i < batch.numRows; i++) {
-        if (options.signal?.aborted || firstError) break scan;
+        if (options.signal?.aborted || scheduler.stopped) break scan;
         const id = String(idCol?.get(i) ?? "");
         if (wanted && !wanted.has(id)) continue;
         ids.push(id);
@@ -213,13 +205,13 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
       }
       if (ids.length > 0) await dispatch(batch);
     }
-    await Promise.all(inFlight);
+    await scheduler.settle();
     await flush();
   } finally {
     progress.finish();
     await pool?.destroy();
   }
-  if (firstError) throw firstError;
+  await scheduler.drain();
   const interrupted = options.signal?.aborted ?? false;
   let indexesBuilt: string[] | undefined;
   if (!interrupted) {

@@ -16,6 +16,7 @@ import { type SchemaStore, storedStatistics } from "../store/schema-store.js";
 import { recordEmbeddingFailures } from "../store/migration-state.js";
 import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
 import { BatchWriter } from "./batch-writer.js";
+import { BoundedScheduler } from "./bounded-scheduler.js";
 import { LiveWork } from "./live-work.js";
 import type { LiveOutcome } from "./live-task.js";
 import type { Progress } from "./progress.js";
@@ -171,12 +172,10 @@ export async function runPipeline(
   };
   const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
-  const maxInFlight = Math.max(2, options.workers * 2);
+  const scheduler = new BoundedScheduler(Math.max(2, options.workers * 2));
   const now = Math.floor(Date.now() / 1000);
   const guard = options.guard ?? new TableGuard();
 
-  let firstError: unknown;
-  const inFlight = new Set<Promise<void>>();
   const writer = await BatchWriter.open(
     { target: options.target, dim, writeRows, now, staleAtStart: options.staleAtStart, failedAtStart: options.failedAtStart, progress: options.progress },
     counts,
@@ -297,33 +296,27 @@ export async function runPipeline(
   }
 
   for await (const rows of batches) {
-    if (options.signal?.aborted || firstError || writer.error) break;
+    if (options.signal?.aborted || scheduler.stopped || writer.error) break;
     if (rows.length === 0) continue;
     // the live database is read while the workers read the DDL
     const measured = startStatistics(rows);
     measured?.catch(() => undefined);
-    const p: Promise<void> = enrich(rows)
-      .then(async (parts) => {
-        const outcomes = await measured;
-        for (const part of parts) {
-          let staged = part.result;
-          for (const stage of options.stages ?? []) staged = await stage(staged, part.rows);
-          collect(await embedPending(await addStatistics(staged, outcomes)));
-        }
-      })
-      .catch((err: unknown) => {
-        firstError ??= err;
-      })
-      .finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    await scheduler.start(async () => {
+      const parts = await enrich(rows);
+      const outcomes = await measured;
+      for (const part of parts) {
+        let staged = part.result;
+        for (const stage of options.stages ?? []) staged = await stage(staged, part.rows);
+        collect(await embedPending(await addStatistics(staged, outcomes)));
+      }
+    });
     await writer.keepUp();
   }
-  await Promise.all(inFlight);
+  await scheduler.settle();
   if (options.signal?.aborted) counts.interrupted = true;
   // commit what was finished, even when interrupted or when another batch failed
   await writer.finish();
-  if (firstError) throw firstError;
+  await scheduler.drain();
   if (writer.error) throw writer.error.error;
   await writer.checkRows();
   return counts;
