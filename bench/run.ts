@@ -65,9 +65,28 @@ interface MigrateRun {
   readonly cpuSecondsPer1000: number;
 }
 
+/**
+ * Milliseconds of a fixed integer loop on one thread. Figures from different days compare only at the same
+ * speed: on this VM the same core has measured 3x slower on a busy host (its steal time), with every stage
+ * slower by the same factor, so the ratios of one run hold while its tables/s do not.
+ */
+let loopMs: number | undefined;
+let _loopSink = 0; // kept so the loop is not optimised away
+function singleThreadLoopMs(): number {
+  if (loopMs === undefined) {
+    const started = process.hrtime.bigint();
+    let x = 0;
+    for (let i = 0; i < 300_000_000; i++) x = (x * 31 + i) | 0;
+    loopMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+    _loopSink ^= x;
+  }
+  return loopMs;
+}
+
 function machine() {
   return {
     cpu: os.cpus()[0]?.model ?? "unknown",
+    loop_3e8_ms: singleThreadLoopMs(),
     cores: os.availableParallelism?.() ?? os.cpus().length,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
