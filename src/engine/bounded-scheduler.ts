@@ -14,6 +14,11 @@ export class BoundedScheduler {
     if (!(limit >= 1)) throw new RangeError(`a scheduler needs room for one batch at least (got ${limit})`);
   }
 
+  /** The bound every pass uses: two batches per worker (one running, one queued), two at least. */
+  static forWorkers(workers: number): BoundedScheduler {
+    return new BoundedScheduler(Math.max(2, workers * 2));
+  }
+
   /** A batch failed: take no more. */
   get stopped(): boolean {
     return this.failure !== undefined;

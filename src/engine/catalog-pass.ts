@@ -22,7 +22,7 @@ const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_n
  */
 export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect: Dialect, workers: number, progress: Progress, guard: TableGuard, signal?: AbortSignal): Promise<CatalogIndex> {
   const index = new CatalogIndex();
-  const scheduler = new BoundedScheduler(Math.max(2, workers * 2));
+  const scheduler = BoundedScheduler.forWorkers(workers);
   progress.start("indexing the catalog", await table.countRows());
   try {
     for await (const batch of scanBatches(table, { columns: SOURCE_COLUMNS })) {

@@ -123,7 +123,7 @@ export async function embedStore(options: EmbedOptions): Promise<EmbedOutcome> {
   const pool = embedding.vectors.kind === "local" ? createEnrichPool(options.workers) : undefined;
   const batchRows = options.batchRows ?? 256;
   const writeRows = options.writeRows ?? 2000;
-  const scheduler = new BoundedScheduler(Math.max(2, options.workers * 2));
+  const scheduler = BoundedScheduler.forWorkers(options.workers);
   const failed: { identifier: string; error: string }[] = [];
   let failedCount = 0;
   let embedded = 0;

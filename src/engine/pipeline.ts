@@ -178,7 +178,7 @@ export async function runPipeline(
   };
   const dim = options.vectors.dim;
   const writeRows = options.writeRows ?? 2000;
-  const scheduler = new BoundedScheduler(Math.max(2, options.workers * 2));
+  const scheduler = BoundedScheduler.forWorkers(options.workers);
   const now = Math.floor(Date.now() / 1000);
   const guard = options.guard ?? new TableGuard();
 
