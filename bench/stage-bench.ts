@@ -107,7 +107,7 @@ export async function stageBench(catalog: readonly SourceTable[], scratch: strin
     clocks.inference.run(() => summaries.forEach((s) => index.add(s)));
   }
   const inferred = clocks.inference.run(() => InferredCatalog.build(index));
-  const stage = relationshipStage(index, inferred, undefined);
+  const stage = relationshipStage({ index, inferred });
 
   const dir = path.join(scratch, "stage-write");
   fs.rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 import { viewJoins } from "../relationships/view-joins.js";
+import { openRelationships, referencedRows, relateRows, type SharedRelationships } from "./relationship-stage.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 
 /**
@@ -35,6 +36,8 @@ export interface EnrichTask {
   readonly unread?: Readonly<Record<string, string>>;
   /** Source identifiers of the rows other tables of the catalog point at (the catalog pass's answer). */
   readonly referenced?: readonly string[];
+  /** The catalog-wide relationship step's data in shared memory: the worker relates the rows itself. */
+  readonly relationships?: SharedRelationships;
 }
 
 export interface TableFailure {
@@ -61,8 +64,13 @@ export interface EnrichResult {
   readonly parseFailures: TableFailure[];
   /** Identifiers that parsed cleanly (clears an earlier recorded failure). */
   readonly parsedOk: string[];
-  /** Names, columns and keys of each row's table, for the catalog-wide relationship stage. */
+  /**
+   * Names, columns and keys of each row's table, for the catalog-wide relationship step: by row, for the rows
+   * not yet `related` (a batch the workers related carries none).
+   */
   readonly summaries: TableSummary[];
+  /** By row: relationship_metadata is final (the catalog-wide step ran on it). Absent: no row is. */
+  readonly related?: readonly boolean[];
   readonly dialects: Record<string, number>;
   readonly parsers: Record<string, number>;
   relationships: number;
@@ -99,7 +107,8 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     parsers: {},
     relationships: 0,
   };
-  const referenced = new Set(task.referenced ?? []);
+  const relationships = task.relationships ? openRelationships(task.relationships) : undefined;
+  const referenced = new Set(task.referenced ?? (relationships ? referencedRows(relationships)(task.rows) : []));
   for (const [i, source] of task.rows.entries()) {
     markStep(task.marker, i);
     const unread = task.unread?.[source.identifier];
@@ -128,5 +137,6 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
     const joins = task.extractRelationships && summary.tableType !== undefined && unread === undefined ? viewJoins(source.definition, dialect) : [];
     result.summaries.push(joins.length > 0 ? { ...summary, viewJoins: joins } : summary);
   }
-  return result;
+  // the summaries were for this step only: not sent back
+  return relationships ? { ...relateRows(result, relationships), summaries: [] } : result;
 }

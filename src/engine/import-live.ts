@@ -25,7 +25,7 @@ import { createEnrichPool, type PipelineCounts, type ResultStage, runPipeline, t
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { InferredCatalog } from "../relationships/inferred-catalog.js";
-import { referencedRows, relationshipStage } from "./relationship-stage.js";
+import { relationshipStage, shareRelationships, type SharedRelationships } from "./relationship-stage.js";
 import type { Progress } from "./progress.js";
 import { TableGuard } from "./table-guard.js";
 
@@ -251,7 +251,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
   }
   const stages: ResultStage[] = [];
   const checks: CheckCounts = { checked: 0, confirmed: 0, rejected: 0, failed: 0 };
-  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
+  let relationships: SharedRelationships | undefined;
   if (options.extractRelationships) {
     // the live catalog is the whole catalog: index every listed table, not only those re-imported
     const index = new CatalogIndex();
@@ -259,9 +259,9 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
     const logPath = options.queryLog;
     const mined = logPath !== undefined ? await mineQueryLog(logPath, options.live.dialect, progress) : undefined;
     if (logPath !== undefined && mined) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
-    const inferred = InferredCatalog.build(index);
-    stages.push(relationshipStage(index, inferred, mined?.evidence));
-    referencedOf = referencedRows(index, inferred);
+    const { shared, opened } = shareRelationships({ index, inferred: InferredCatalog.build(index), ...(mined ? { evidence: mined.evidence } : {}) });
+    stages.push(relationshipStage(opened));
+    relationships = shared;
   }
   const checking = options.extractRelationships && options.relationshipChecks !== undefined && canCheck;
   const reading = (options.statistics !== undefined && options.statistics.planOnly === undefined) || checking;
@@ -292,7 +292,7 @@ export async function importLive(options: ImportOptions): Promise<ImportOutcome>
         stages,
         tagTermsYaml: options.tagTermsYaml,
         guard,
-        referencedOf,
+        relationships,
       },
       (rows) => Object.fromEntries(rows.map((r) => [r.identifier, catalog.get(r.identifier)!])),
     );

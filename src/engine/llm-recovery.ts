@@ -47,6 +47,8 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
     const recovered = new Set<string>();
     const parsers = { ...result.parsers };
     const summaries = [...result.summaries];
+    // a recovered row is related again, from its new structure
+    const related = result.related ? [...result.related] : undefined;
     await Promise.all(
       rows.map(async (row, i) => {
         const failure = failed.get(row.identifier);
@@ -70,6 +72,7 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
         });
         rows[i] = enriched.row;
         summaries[i] = summarize(source, enriched.structure);
+        if (related) related[i] = false;
         // counted on top of the parser that failed on it: `llm` = tables the LLM recovered
         parsers.llm = (parsers.llm ?? 0) + 1;
         recovered.add(row.identifier);
@@ -87,6 +90,7 @@ export function llmRecoveryStage(llm: LlmDdlParser, options: LlmRecoveryOptions,
       vectors,
       parsers,
       summaries,
+      ...(related ? { related } : {}),
       parsedOk: [...result.parsedOk, ...recovered],
       parseFailures: result.parseFailures.filter((f) => !recovered.has(f.identifier)).map((f) => (why.has(f.identifier) ? { ...f, llm: why.get(f.identifier) } : f)),
     };

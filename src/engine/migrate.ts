@@ -33,7 +33,7 @@ import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-r
 import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
-import { referencedRows, relationshipStage } from "./relationship-stage.js";
+import { relationshipStage, shareRelationships, type SharedRelationships } from "./relationship-stage.js";
 import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -231,7 +231,7 @@ async function enrichRows(
   const stages: ResultStage[] = [identifierChangeStage(identifiers, options.progress)];
   const llm = options.llm ? noLlmRecovery() : undefined;
   let queryLog: QueryLogCounts | undefined;
-  let referencedOf: ((rows: readonly SourceTable[]) => string[]) | undefined;
+  let relationships: SharedRelationships | undefined;
   try {
     if (options.llm && llm) stages.push(
         llmRecoveryStage(
@@ -248,9 +248,9 @@ async function enrichRows(
         queryLog = mined.counts;
         if (!options.dryRun) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
       }
-      const inferred = InferredCatalog.build(index);
-      stages.push(relationshipStage(index, inferred, mined?.evidence));
-      referencedOf = referencedRows(index, inferred);
+      const { shared, opened } = shareRelationships({ index, inferred: InferredCatalog.build(index), ...(mined ? { evidence: mined.evidence } : {}) });
+      stages.push(relationshipStage(opened));
+      relationships = shared;
     }
     options.progress.start(options.dryRun ? "dry run" : "migrating", todo);
     const counts = await runPipeline(pool, inBatches(sources(), options.batchRows ?? 256), {
@@ -268,7 +268,7 @@ async function enrichRows(
       stages,
       tagTermsYaml: options.tagTermsYaml,
       guard,
-      referencedOf,
+      relationships,
     });
     return { counts, llm, queryLog, identifiers };
   } finally {

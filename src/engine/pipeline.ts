@@ -23,6 +23,7 @@ import type { Progress } from "./progress.js";
 import type { RowCheck } from "./row-ledger.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
+import type { SharedRelationships } from "./relationship-stage.js";
 import { runTask } from "./worker-tasks.js";
 
 /**
@@ -88,6 +89,8 @@ export interface PipelineOptions {
   readonly guard?: TableGuard;
   /** Which of a batch's rows other tables point at (relationship-stage.ts `referencedRows`), for their tags. */
   readonly referencedOf?: (rows: readonly SourceTable[]) => string[];
+  /** The catalog-wide relationship data in shared memory: the workers relate each batch (and tell `referenced`) themselves. */
+  readonly relationships?: SharedRelationships;
 }
 
 export interface PipelineCounts {
@@ -252,6 +255,7 @@ export async function runPipeline(
       vectorsOf: "search_text",
       sourceIdentifiers: keep.map((i) => result.sourceIdentifiers[i]),
       summaries: keep.map((i) => result.summaries[i]),
+      ...(result.related ? { related: keep.map((i) => result.related![i]) } : {}),
       parsedOk: result.parsedOk.filter((id) => ids.has(id)),
       parseFailures: result.parseFailures.filter((f) => ids.has(f.identifier)),
     };
@@ -276,7 +280,7 @@ export async function runPipeline(
       tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
       unread,
-      referenced: options.referencedOf?.(rows),
+      ...(options.relationships ? { relationships: options.relationships } : { referenced: options.referencedOf?.(rows) }),
     };
   }
 

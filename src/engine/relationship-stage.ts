@@ -1,16 +1,68 @@
 /**
- * The pipeline stage that gives each table its relationships from every signal: the foreign keys its DDL
- * declares (read once, kept typed in the table's summary), names across the whole catalog, and JOINs mined
- * from a query log. This is the one step that turns them into `relationship_metadata`.
+ * The step that gives each table its relationships from every signal: the foreign keys its DDL declares
+ * (read once, kept typed in the table's summary), names across the whole catalog, and JOINs mined from a
+ * query log. This is the one step that turns them into `relationship_metadata`.
+ *
+ * It runs in the worker threads, right after enrichment: the catalog index and the inferred edges are built
+ * once on the main thread and put in shared memory (`shareRelationships`), and every task carries the same
+ * handles, so no thread holds a copy. The main-thread stage only redoes the rows a later stage changed
+ * (the LLM fallback recovering a table's structure).
  */
+import { randomUUID } from "node:crypto";
 import { declaredRelationships } from "../enrich/relationships.js";
 import type { RelationshipEdge, SourceTable } from "../model.js";
-import type { CatalogIndex, TableSummary } from "../relationships/catalog-index.js";
+import { CatalogIndex, type SharedCatalog, type TableSummary } from "../relationships/catalog-index.js";
 import { fuseRelationships } from "../relationships/fuse.js";
-import type { InferredCatalog } from "../relationships/inferred-catalog.js";
-import { joinEdges, type JoinEvidence, viewJoinPaths } from "../relationships/query-log.js";
+import { InferredCatalog, type SharedInferred } from "../relationships/inferred-catalog.js";
+import { JoinEvidence, joinEdges, type JoinCounts, viewJoinPaths } from "../relationships/query-log.js";
+import { readSharedJson, sharedJson } from "../relationships/string-list.js";
 import type { EnrichResult } from "./enrich-batch.js";
 import type { ResultStage } from "./pipeline.js";
+
+/** What the relationship step reads: the whole catalog, its inferred edges, the query log's joins. */
+export interface Relationships {
+  readonly index: CatalogIndex;
+  readonly inferred: InferredCatalog;
+  readonly evidence?: JoinEvidence;
+}
+
+/** `Relationships` in shared memory, for a task to carry (`shareRelationships`). */
+export interface SharedRelationships {
+  /** Tells a worker whether it has opened these already. */
+  readonly id: string;
+  readonly index: SharedCatalog;
+  readonly inferred: SharedInferred;
+  /** `JoinCounts` as JSON. */
+  readonly evidence?: Uint8Array<ArrayBufferLike>;
+}
+
+/**
+ * Puts a built index and its inferred edges in shared memory. Returns the handles for the tasks and the
+ * main thread's own view of the same memory, which replaces the built index (its arrays can then go).
+ */
+export function shareRelationships(built: Relationships): { readonly shared: SharedRelationships; readonly opened: Relationships } {
+  const shared: SharedRelationships = {
+    id: randomUUID(),
+    index: built.index.share(),
+    inferred: built.inferred.share(),
+    ...(built.evidence ? { evidence: sharedJson(built.evidence.counts()) } : {}),
+  };
+  const index = CatalogIndex.open(shared.index);
+  const opened = { index, inferred: InferredCatalog.open(shared.inferred, index), ...(built.evidence ? { evidence: built.evidence } : {}) };
+  return { shared, opened };
+}
+
+/** The last share this thread opened: a run's tasks all carry the same one. */
+let lastOpened: { readonly id: string; readonly relationships: Relationships } | undefined;
+
+export function openRelationships(shared: SharedRelationships): Relationships {
+  if (lastOpened?.id !== shared.id) {
+    const index = CatalogIndex.open(shared.index);
+    const evidence = shared.evidence ? JoinEvidence.fromCounts(readSharedJson<JoinCounts>(shared.evidence)) : undefined;
+    lastOpened = { id: shared.id, relationships: { index, inferred: InferredCatalog.open(shared.inferred, index), ...(evidence ? { evidence } : {}) } };
+  }
+  return lastOpened.relationships;
+}
 
 /** The source the worker gave the declared keys (`ddl`, or `catalog` for a live database's), `ddl` when none. */
 function declaredSource(relationshipMetadata: string): string {
@@ -42,27 +94,35 @@ function declaredEdges(summary: TableSummary, relationshipMetadata: string, inde
  * The rows of a batch that other tables point at, by declared or name-inferred foreign keys, as the whole
  * catalog says: the `isReferenced` answer for their tags.
  */
-export function referencedRows(index: CatalogIndex, inferred: InferredCatalog): (rows: readonly SourceTable[]) => string[] {
+export function referencedRows({ index, inferred }: Relationships): (rows: readonly SourceTable[]) => string[] {
   return (rows) => rows.filter((r) => inferred.referenced(index.locate(r.databaseName, r.schemaName, r.tableName))).map((r) => r.identifier);
 }
 
-export function relationshipStage(index: CatalogIndex, inferred: InferredCatalog, evidence: JoinEvidence | undefined): ResultStage {
-  return (result: EnrichResult): EnrichResult => {
-    let relationships = 0;
-    const rows = result.rows.map((row, i) => {
-      const summary = result.summaries[i];
-      const joined = evidence ? joinEdges(summary, evidence, index) : { foreignKeys: [], joinPaths: [] };
-      // a view gets the joins it is observed in as join paths, never as foreign keys
-      const isView = (summary.tableType ?? "table") !== "table";
-      const fused = fuseRelationships(summary, {
-        declared: isView ? [] : declaredEdges(summary, row.relationship_metadata, index),
-        inferred: inferred.edgesFor(summary),
-        joined: isView ? { foreignKeys: [], joinPaths: joined.joinPaths } : joined,
-        viewPaths: isView ? viewJoinPaths(summary, summary.viewJoins ?? [], index) : [],
-      });
-      if (fused) relationships++;
-      return { ...row, relationship_metadata: fused ? JSON.stringify(fused) : "{}" };
+/** The result with `relationship_metadata` fused for every row not yet `related`; all rows are related after. */
+export function relateRows(result: EnrichResult, { index, inferred, evidence }: Relationships): EnrichResult {
+  let relationships = 0;
+  const rows = result.rows.map((row, i) => {
+    if (result.related?.[i] === true) {
+      if (row.relationship_metadata !== "{}") relationships++;
+      return row;
+    }
+    const summary = result.summaries[i];
+    const joined = evidence ? joinEdges(summary, evidence, index) : { foreignKeys: [], joinPaths: [] };
+    // a view gets the joins it is observed in as join paths, never as foreign keys
+    const isView = (summary.tableType ?? "table") !== "table";
+    const fused = fuseRelationships(summary, {
+      declared: isView ? [] : declaredEdges(summary, row.relationship_metadata, index),
+      inferred: inferred.edgesFor(summary),
+      joined: isView ? { foreignKeys: [], joinPaths: joined.joinPaths } : joined,
+      viewPaths: isView ? viewJoinPaths(summary, summary.viewJoins ?? [], index) : [],
     });
-    return { ...result, rows, relationships };
-  };
+    if (fused) relationships++;
+    return { ...row, relationship_metadata: fused ? JSON.stringify(fused) : "{}" };
+  });
+  return { ...result, rows, relationships, related: rows.map(() => true) };
+}
+
+/** The main-thread stage: relates the rows the workers did not (or a later stage changed). */
+export function relationshipStage(relationships: Relationships): ResultStage {
+  return (result: EnrichResult): EnrichResult => (result.related !== undefined && result.related.every((r) => r) ? result : relateRows(result, relationships));
 }

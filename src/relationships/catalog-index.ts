@@ -8,10 +8,11 @@
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
 import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } from "../model.js";
-import { ChainMap } from "./chain-map.js";
+import { ChainMap, type SharedChainMap, sharedCopy } from "./chain-map.js";
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
 import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
+import { GrowingStrings, hashString, readSharedJson, sharedJson, shareStrings, type SharedStrings, SharedStringList, type StringList } from "./string-list.js";
 
 /** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
 export interface TableSummary {
@@ -91,6 +92,40 @@ function isTarget(t: TableSummary): boolean {
   return (t.tableType ?? "table") === "table" && t.temporary !== true;
 }
 
+type Ints = Int32Array<ArrayBufferLike>;
+type Bytes = Uint8Array<ArrayBufferLike>;
+
+/** A built catalog index in shared memory (`CatalogIndex.share`); structured-clones without copying its arrays. */
+export interface SharedCatalog {
+  readonly count: number;
+  readonly columnsUsed: number;
+  readonly strings: SharedStrings;
+  readonly names: SharedStrings;
+  readonly entities: SharedStrings;
+  readonly tables: {
+    readonly dbOf: Ints;
+    readonly schemaOf: Ints;
+    readonly scopeOfTable: Ints;
+    readonly parentOf: Ints;
+    readonly columnStart: Ints;
+    readonly columnCount: Ints;
+    readonly targetable: Bytes;
+    readonly keyPercent: Bytes;
+    readonly sortedByScope: Ints;
+    readonly sortedGlobal: Ints;
+  };
+  readonly columns: { readonly columnName: Ints; readonly columnFlags: Bytes; readonly columnType: Bytes };
+  readonly chains: { readonly byEntity: SharedChainMap; readonly byModuleEntity: SharedChainMap; readonly byKeyName: SharedChainMap; readonly byKeyStem: SharedChainMap };
+  /** `SharedExtras` as JSON. */
+  readonly extras: Bytes;
+}
+
+interface SharedExtras {
+  /** Scope keys in id order (scope i + 1). */
+  readonly scopes: readonly string[];
+  readonly declaredElsewhere: readonly (readonly [TableRef, ForeignKey[]])[];
+}
+
 /** Key flags of a column slot. */
 export const KEY = {
   /** The whole primary key. */
@@ -109,14 +144,14 @@ const SINGLE_KEY = KEY.soleKey | KEY.soleUnique | KEY.implied;
 /** Scope 0 of the lookups: the whole catalog. Real scopes (database + schema) are 1, 2, ... */
 const GLOBAL = 0;
 
-function grown(a: Int32Array, min: number): Int32Array {
+function grown(a: Int32Array<ArrayBufferLike>, min: number): Int32Array<ArrayBufferLike> {
   if (a.length >= min) return a;
   const next = new Int32Array(Math.max(min, a.length * 2));
   next.set(a);
   return next;
 }
 
-function grownBytes(a: Uint8Array, min: number): Uint8Array {
+function grownBytes(a: Uint8Array<ArrayBufferLike>, min: number): Uint8Array<ArrayBufferLike> {
   if (a.length >= min) return a;
   const next = new Uint8Array(Math.max(min, a.length * 2));
   next.set(a);
@@ -132,46 +167,47 @@ const ABBREVIATION_HITS_KEPT = 200_000;
 
 export class CatalogIndex {
   // interned strings (names as written, and lower-case lookup keys)
-  private readonly ids = new Map<string, number>();
-  private readonly strings: string[] = [];
+  private strings: StringList = new GrowingStrings(true);
   // per table
-  private readonly names: string[] = [];
+  private names: StringList = new GrowingStrings(false);
   /** `tableEntity(name)`: the same string object as the name when they are equal. */
-  private readonly entities: string[] = [];
-  private dbOf: Int32Array = new Int32Array(1024);
-  private schemaOf: Int32Array = new Int32Array(1024);
-  private scopeOfTable: Int32Array = new Int32Array(1024);
-  private parentOf: Int32Array = new Int32Array(1024);
-  private columnStart: Int32Array = new Int32Array(1024);
-  private columnCount: Int32Array = new Int32Array(1024);
+  private entities: StringList = new GrowingStrings(false);
+  /** Read from shared memory (`open`): nothing may be added. */
+  private frozen = false;
+  private dbOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private schemaOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private scopeOfTable: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private parentOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private columnStart: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private columnCount: Int32Array<ArrayBufferLike> = new Int32Array(1024);
   /** 1 when other tables may point at it (a base table, not temporary); else 0. */
-  private targetable: Uint8Array = new Uint8Array(1024);
+  private targetable: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
   /** The implied key's confidence in percent (100 when the key is declared, or there is none). */
-  private keyPercent: Uint8Array = new Uint8Array(1024);
+  private keyPercent: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
   // column pool
-  private columnName: Int32Array = new Int32Array(4096);
-  private columnFlags: Uint8Array = new Uint8Array(4096);
-  private columnType: Uint8Array = new Uint8Array(4096);
+  private columnName: Int32Array<ArrayBufferLike> = new Int32Array(4096);
+  private columnFlags: Uint8Array<ArrayBufferLike> = new Uint8Array(4096);
+  private columnType: Uint8Array<ArrayBufferLike> = new Uint8Array(4096);
   private columnsUsed = 0;
   // scopes: lower "db\0schema" -> 1, 2, ...
-  private readonly scopes = new Map<string, number>();
+  private scopes = new Map<string, number>();
   // lookups (entity chains are keyed by a hash of the entity, so table entities need no interning)
-  private readonly byEntity = new ChainMap();
-  private readonly byModuleEntity = new ChainMap();
-  private readonly byKeyName = new ChainMap();
-  private readonly byKeyStem = new ChainMap();
+  private byEntity = new ChainMap();
+  private byModuleEntity = new ChainMap();
+  private byKeyName = new ChainMap();
+  private byKeyStem = new ChainMap();
   // abbreviation search: tables sorted by (scope, entity) and by entity; rebuilt after adds
-  private sortedByScope: Int32Array | null = null;
+  private sortedByScope: Int32Array<ArrayBufferLike> | null = null;
   /** Answers of `tablesByAbbreviation` since the last `add` (the index does not change between adds). */
   private readonly abbreviationHits = new Map<string, readonly TableRef[]>();
-  private sortedGlobal: Int32Array | null = null;
+  private sortedGlobal: Int32Array<ArrayBufferLike> | null = null;
   private count = 0;
   /** False after an add, until the next lookup trims the arrays' spare capacity. */
   private settled = true;
   /** Keys rows declare for other tables, applied when the index settles (the targets may come later). */
   private pendingKeys: { readonly scope: number; readonly keys: readonly TableKeys[] }[] = [];
   /** Foreign keys other rows declare for a table (ALTER statements kept in another table's definition). */
-  private readonly declaredElsewhere = new Map<TableRef, ForeignKey[]>();
+  private declaredElsewhere = new Map<TableRef, ForeignKey[]>();
   /** The tables declared foreign keys name, as written, with the scope of the table that declares them. */
   private readonly declaredTargetNames: { readonly scope: number; readonly name: string }[] = [];
   /** Bumped by every add: lets caches built on the index (JoinEvidence's resolution) notice changes. */
@@ -183,6 +219,7 @@ export class CatalogIndex {
 
   /** Adds one table. Tables with the same name in other databases or schemas are kept apart. */
   add(t: TableSummary): void {
+    if (this.frozen) throw new Error("a shared catalog index is read-only");
     const ref = this.count++;
     this.generation++;
     this.sortedByScope = null;
@@ -193,12 +230,12 @@ export class CatalogIndex {
     const scope = this.scopeId(t.databaseName, t.schemaName, true);
     if (t.keysOfOthers !== undefined && t.keysOfOthers.length > 0) this.pendingKeys.push({ scope, keys: t.keysOfOthers });
     for (const fk of t.foreignKeys ?? []) this.declaredTargetNames.push({ scope, name: fk.toTable });
-    this.names.push(t.tableName);
+    (this.names as GrowingStrings).push(t.tableName);
     this.dbOf[ref] = this.intern(t.databaseName);
     this.schemaOf[ref] = this.intern(t.schemaName);
     this.scopeOfTable[ref] = scope;
     const entity = tableEntity(t.tableName);
-    this.entities.push(entity === t.tableName ? t.tableName : entity);
+    (this.entities as GrowingStrings).push(entity === t.tableName ? t.tableName : entity);
     this.parentOf[ref] = t.inherits !== undefined ? this.intern(lastPart(t.inherits).toLowerCase()) : -1;
     const target = isTarget(t);
     this.targetable[ref] = target ? 1 : 0;
@@ -284,7 +321,7 @@ export class CatalogIndex {
   private ownColumn(t: TableRef, name: string): ColumnSlot {
     const lower = name.toLowerCase();
     const start = this.columnStart[t];
-    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
+    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings.at(this.columnName[s]).toLowerCase() === lower) return s;
     return -1;
   }
 
@@ -327,12 +364,12 @@ export class CatalogIndex {
       if (f & KEY.soleUnique) uniqueKeys.push([name]);
       if (f & KEY.implied) implied = name;
     }
-    const parent = this.parentOf[t] >= 0 ? this.strings[this.parentOf[t]] : undefined;
+    const parent = this.parentOf[t] >= 0 ? this.strings.at(this.parentOf[t]) : undefined;
     return {
       identifier: "",
       databaseName: this.databaseName(t),
       schemaName: this.schemaName(t),
-      tableName: this.names[t],
+      tableName: this.names.at(t),
       columns,
       primaryKey: sole !== undefined ? [sole] : keyParts,
       uniqueKeys,
@@ -360,27 +397,27 @@ export class CatalogIndex {
   }
 
   tableName(t: TableRef): string {
-    return this.names[t];
+    return this.names.at(t);
   }
 
   databaseName(t: TableRef): string {
-    return this.strings[this.dbOf[t]];
+    return this.strings.at(this.dbOf[t]);
   }
 
   schemaName(t: TableRef): string {
-    return this.strings[this.schemaOf[t]];
+    return this.strings.at(this.schemaOf[t]);
   }
 
   sameDatabase(t: TableRef, databaseName: string): boolean {
-    return this.strings[this.dbOf[t]].toLowerCase() === databaseName.toLowerCase();
+    return this.strings.at(this.dbOf[t]).toLowerCase() === databaseName.toLowerCase();
   }
 
   /** How an edge from a table in (databaseName, schemaName) names table t: bare in the same scope, else qualified. */
   displayName(t: TableRef, databaseName: string, schemaName: string): string {
     const db = this.databaseName(t);
     const schema = this.schemaName(t);
-    if (db.toLowerCase() === databaseName.toLowerCase() && schema.toLowerCase() === schemaName.toLowerCase()) return this.names[t];
-    const parts = db.toLowerCase() === databaseName.toLowerCase() && schema !== "" ? [schema, this.names[t]] : [db, schema, this.names[t]];
+    if (db.toLowerCase() === databaseName.toLowerCase() && schema.toLowerCase() === schemaName.toLowerCase()) return this.names.at(t);
+    const parts = db.toLowerCase() === databaseName.toLowerCase() && schema !== "" ? [schema, this.names.at(t)] : [db, schema, this.names.at(t)];
     return parts.filter((p) => p !== "").join(".");
   }
 
@@ -397,7 +434,7 @@ export class CatalogIndex {
     const lower = tableName.toLowerCase();
     for (let e = this.byEntity.head(scope, hash(tableEntity(tableName))); e >= 0; e = this.byEntity.next(e)) {
       const t = this.byEntity.table(e);
-      if (this.names[t].toLowerCase() === lower) return t;
+      if (this.names.at(t).toLowerCase() === lower) return t;
     }
     return -1;
   }
@@ -416,9 +453,9 @@ export class CatalogIndex {
     // the entity as the name is written (`InvoiceLine` is invoice_line), else as lower case (a query's `invoiceline`)
     const asWritten = tableEntity(written[written.length - 1]);
     for (const entity of asWritten === tableEntity(name) ? [asWritten] : [asWritten, tableEntity(name)]) {
-      for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+      for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities.at(order[i]) === entity && out.length <= limit; i++) {
         const t = order[i];
-        if (this.names[t].toLowerCase() !== name) continue;
+        if (this.names.at(t).toLowerCase() !== name) continue;
         const own = [this.databaseName(t).toLowerCase(), this.schemaName(t).toLowerCase()];
         if (qualifiers.every((q) => own.includes(q))) out.push(t);
       }
@@ -429,7 +466,7 @@ export class CatalogIndex {
 
   /** The parent table of an inheriting table (`INHERITS`, `PARTITION OF`), looked up in its own scope first. */
   parent(t: TableRef): TableRef {
-    return this.parentNamed(this.parentOf[t] < 0 ? undefined : this.strings[this.parentOf[t]], this.scopeOfTable[t]);
+    return this.parentNamed(this.parentOf[t] < 0 ? undefined : this.strings.at(this.parentOf[t]), this.scopeOfTable[t]);
   }
 
   /** A parent named as written, from a table in `scope`; -1 when unknown. */
@@ -446,7 +483,7 @@ export class CatalogIndex {
   }
 
   columnNameAt(slot: ColumnSlot): string {
-    return this.strings[this.columnName[slot]];
+    return this.strings.at(this.columnName[slot]);
   }
 
   keyFlagsAt(slot: ColumnSlot): number {
@@ -473,7 +510,7 @@ export class CatalogIndex {
   findColumn(t: TableRef, name: string, depth = 0): ColumnSlot {
     const lower = name.toLowerCase();
     const start = this.columnStart[t];
-    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings[this.columnName[s]].toLowerCase() === lower) return s;
+    for (let s = start; s < start + this.columnCount[t]; s++) if (this.strings.at(this.columnName[s]).toLowerCase() === lower) return s;
     const parent = this.parentOf[t] >= 0 && depth < 4 ? this.parent(t) : -1;
     return parent >= 0 && parent !== t ? this.findColumn(parent, name, depth + 1) : -1;
   }
@@ -526,10 +563,10 @@ export class CatalogIndex {
 
   /** Tables whose entity (`tableEntity`) is `entity`, in `scope` (0: anywhere; a binary search, not a hash lookup). */
   tablesByEntity(entity: string, scope: number, limit: number): TableRef[] {
-    if (scope !== GLOBAL) return this.collectTables(this.byEntity, entity, scope, limit, (t) => this.entities[t]);
+    if (scope !== GLOBAL) return this.collectTables(this.byEntity, entity, scope, limit, (t) => this.entities.at(t));
     const order = this.globalOrder();
     const out: TableRef[] = [];
-    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities[order[i]] === entity && out.length <= limit; i++) {
+    for (let i = this.lowerBound(order, GLOBAL, entity); i < order.length && this.entities.at(order[i]) === entity && out.length <= limit; i++) {
       if (this.targetable[order[i]] === 1) out.push(order[i]);
     }
     return out;
@@ -541,7 +578,7 @@ export class CatalogIndex {
    */
   tablesByModuleEntity(entity: string, scope: number, limit: number): TableRef[] {
     if (scope === GLOBAL) return [];
-    return this.collectTables(this.byModuleEntity, entity, scope, limit, (t) => moduleStrippedEntity(this.names[t]));
+    return this.collectTables(this.byModuleEntity, entity, scope, limit, (t) => moduleStrippedEntity(this.names.at(t)));
   }
 
   /** Single-column key columns named `lowerName`, as [table, slot]. */
@@ -573,7 +610,7 @@ export class CatalogIndex {
 
   private scanAbbreviation(abbreviation: string, scope: number, limit: number, scan: number): TableRef[] {
     const sorted = scope === GLOBAL ? this.globalOrder() : this.scopeOrder();
-    const keyOf = (t: number): string => this.entities[t];
+    const keyOf = (t: number): string => this.entities.at(t);
     const scopeKey = (t: number): number => (scope === GLOBAL ? 0 : this.scopeOfTable[t]);
     const out: TableRef[] = [];
     const from = this.lowerBound(sorted, scope, abbreviation);
@@ -597,8 +634,8 @@ export class CatalogIndex {
     const from = this.lowerBound(sorted, scope, start);
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
-      if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
-      if (this.targetable[t] === 1 && contracts(contraction, this.entities[t])) out.push(t);
+      if (this.scopeOfTable[t] !== scope || !this.entities.at(t).startsWith(start)) break;
+      if (this.targetable[t] === 1 && contracts(contraction, this.entities.at(t))) out.push(t);
     }
     return out;
   }
@@ -616,17 +653,70 @@ export class CatalogIndex {
     const from = this.lowerBound(sorted, scope, start);
     for (let i = from; i < sorted.length && i - from < scan && out.length <= limit; i++) {
       const t = sorted[i];
-      if (this.scopeOfTable[t] !== scope || !this.entities[t].startsWith(start)) break;
-      if (this.targetable[t] === 1 && stemNames(words, this.entities[t])) out.push(t);
+      if (this.scopeOfTable[t] !== scope || !this.entities.at(t).startsWith(start)) break;
+      if (this.targetable[t] === 1 && stemNames(words, this.entities.at(t))) out.push(t);
     }
     return out;
+  }
+
+  /**
+   * The built index in shared memory: post it to worker threads (its arrays are shared, not copied) and
+   * read it there with `CatalogIndex.open`. Build-only state (`declaredTargets`) is not carried over.
+   */
+  share(): SharedCatalog {
+    this.settle();
+    this.scopeOrder();
+    this.globalOrder();
+    return {
+      count: this.count,
+      columnsUsed: this.columnsUsed,
+      strings: shareStrings(this.strings, { interned: true }),
+      names: shareStrings(this.names),
+      entities: shareStrings(this.entities, { fallback: this.names }),
+      tables: {
+        dbOf: sharedCopy(this.dbOf),
+        schemaOf: sharedCopy(this.schemaOf),
+        scopeOfTable: sharedCopy(this.scopeOfTable),
+        parentOf: sharedCopy(this.parentOf),
+        columnStart: sharedCopy(this.columnStart),
+        columnCount: sharedCopy(this.columnCount),
+        targetable: sharedCopy(this.targetable),
+        keyPercent: sharedCopy(this.keyPercent),
+        sortedByScope: sharedCopy(this.sortedByScope!),
+        sortedGlobal: sharedCopy(this.sortedGlobal!),
+      },
+      columns: { columnName: sharedCopy(this.columnName), columnFlags: sharedCopy(this.columnFlags), columnType: sharedCopy(this.columnType) },
+      chains: { byEntity: this.byEntity.share(), byModuleEntity: this.byModuleEntity.share(), byKeyName: this.byKeyName.share(), byKeyStem: this.byKeyStem.share() },
+      extras: sharedJson({ scopes: [...this.scopes.keys()], declaredElsewhere: [...this.declaredElsewhere] } satisfies SharedExtras),
+    };
+  }
+
+  /** A read-only index over shared memory (`share`), in any thread. */
+  static open(shared: SharedCatalog): CatalogIndex {
+    const index = new CatalogIndex();
+    index.frozen = true;
+    index.count = shared.count;
+    index.columnsUsed = shared.columnsUsed;
+    index.strings = new SharedStringList(shared.strings);
+    index.names = new SharedStringList(shared.names);
+    index.entities = new SharedStringList(shared.entities, index.names);
+    const t = shared.tables;
+    [index.dbOf, index.schemaOf, index.scopeOfTable, index.parentOf, index.columnStart, index.columnCount] = [t.dbOf, t.schemaOf, t.scopeOfTable, t.parentOf, t.columnStart, t.columnCount];
+    [index.targetable, index.keyPercent, index.sortedByScope, index.sortedGlobal] = [t.targetable, t.keyPercent, t.sortedByScope, t.sortedGlobal];
+    [index.columnName, index.columnFlags, index.columnType] = [shared.columns.columnName, shared.columns.columnFlags, shared.columns.columnType];
+    const c = shared.chains;
+    [index.byEntity, index.byModuleEntity, index.byKeyName, index.byKeyStem] = [ChainMap.open(c.byEntity), ChainMap.open(c.byModuleEntity), ChainMap.open(c.byKeyName), ChainMap.open(c.byKeyStem)];
+    const extras = readSharedJson<SharedExtras>(shared.extras);
+    index.scopes = new Map(extras.scopes.map((key, i) => [key, i + 1]));
+    index.declaredElsewhere = new Map(extras.declaredElsewhere);
+    return index;
   }
 
   /** Bytes held by the index's arrays and interned strings (an estimate: V8 adds per-string and per-entry overhead). */
   get bytes(): number {
     let strings = 0;
-    for (const s of this.strings) strings += s.length + 16 + 40; // chars, header, Map entry
-    for (let t = 0; t < this.count; t++) strings += this.names[t].length + 24 + (this.entities[t] === this.names[t] ? 8 : this.entities[t].length + 24);
+    for (let i = 0; i < this.strings.length; i++) strings += this.strings.at(i).length + 16 + 40; // chars, header, Map entry
+    for (let t = 0; t < this.count; t++) strings += this.names.at(t).length + 24 + (this.entities.at(t) === this.names.at(t) ? 8 : this.entities.at(t).length + 24);
     const tableArrays = this.dbOf.length * (4 * 6 + 2);
     const columnArrays = this.columnName.length * 6;
     const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
@@ -644,7 +734,7 @@ export class CatalogIndex {
       const mid = (lo + hi) >>> 1;
       const t = order[mid];
       const s = scope === GLOBAL ? GLOBAL : this.scopeOfTable[t];
-      if (s < scope || (s === scope && this.entities[t] < entity)) lo = mid + 1;
+      if (s < scope || (s === scope && this.entities.at(t) < entity)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -695,7 +785,7 @@ export class CatalogIndex {
     this.settle();
     if (this.sortedByScope === null) {
       const order = this.allTables();
-      order.sort((a, b) => this.scopeOfTable[a] - this.scopeOfTable[b] || compare(this.entities[a], this.entities[b]));
+      order.sort((a, b) => this.scopeOfTable[a] - this.scopeOfTable[b] || compare(this.entities.at(a), this.entities.at(b)));
       this.sortedByScope = order;
     }
     return this.sortedByScope;
@@ -705,7 +795,7 @@ export class CatalogIndex {
     this.settle();
     if (this.sortedGlobal === null) {
       const order = this.allTables();
-      order.sort((a, b) => compare(this.entities[a], this.entities[b]));
+      order.sort((a, b) => compare(this.entities.at(a), this.entities.at(b)));
       this.sortedGlobal = order;
     }
     return this.sortedGlobal;
@@ -741,26 +831,22 @@ export class CatalogIndex {
   }
 
   private intern(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
+    return (this.strings as GrowingStrings).intern(s);
   }
 
-  private idOf(s: string): number {
-    return this.ids.get(s) ?? -1;
+  /** The interned string's id, or -1 when no table has it. */
+  idOf(s: string): number {
+    return this.strings.indexOf(s);
+  }
+
+  /** An interned string by id (`idOf`). */
+  stringAt(id: number): string {
+    return this.strings.at(id);
   }
 }
 
-/** FNV-1a over UTF-16 code units: the key of a hashed lookup. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h | 0;
-}
+/** The key of a hashed lookup. */
+const hash = hashString;
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -9,24 +9,71 @@
 
 const EMPTY = -1;
 
-function grow<T extends Int32Array>(a: T, min: number, make: (n: number) => T): T {
+function grow<T extends Int32Array<ArrayBufferLike>>(a: T, min: number, make: (n: number) => T): T {
   if (a.length >= min) return a;
   const next = make(Math.max(min, a.length * 2));
   next.set(a);
   return next;
 }
 
+/** A ChainMap's arrays in shared memory: other threads read the same map without a copy. */
+export interface SharedChainMap {
+  readonly slotScope: Int32Array;
+  readonly slotKey: Int32Array;
+  readonly slotHead: Int32Array;
+  readonly entryTable: Int32Array;
+  readonly entryColumn: Int32Array;
+  readonly entryNext: Int32Array;
+  readonly used: number;
+}
+
+/** `a` copied into a SharedArrayBuffer (posting it to a worker then shares the memory instead of copying it). */
+export function sharedCopy<T extends Int32Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike> | Uint16Array<ArrayBufferLike>>(a: T): T {
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 export class ChainMap {
   /** Slot -> scope, key, head entry (EMPTY when the slot is free). */
-  private slotScope = new Int32Array(64);
-  private slotKey = new Int32Array(64);
-  private slotHead = new Int32Array(64).fill(EMPTY);
+  private slotScope: Int32Array<ArrayBufferLike> = new Int32Array(64);
+  private slotKey: Int32Array<ArrayBufferLike> = new Int32Array(64);
+  private slotHead: Int32Array<ArrayBufferLike> = new Int32Array(64).fill(EMPTY);
   private used = 0;
   /** Entry pool: table, column (or -1), next entry. */
-  private entryTable = new Int32Array(64);
-  private entryColumn = new Int32Array(64);
-  private entryNext = new Int32Array(64);
+  private entryTable: Int32Array<ArrayBufferLike> = new Int32Array(64);
+  private entryColumn: Int32Array<ArrayBufferLike> = new Int32Array(64);
+  private entryNext: Int32Array<ArrayBufferLike> = new Int32Array(64);
   private entries = 0;
+
+  /** The map's arrays (trimmed) in shared memory; `ChainMap.open` reads them read-only in any thread. */
+  share(): SharedChainMap {
+    this.trim();
+    return {
+      slotScope: sharedCopy(this.slotScope),
+      slotKey: sharedCopy(this.slotKey),
+      slotHead: sharedCopy(this.slotHead),
+      entryTable: sharedCopy(this.entryTable),
+      entryColumn: sharedCopy(this.entryColumn),
+      entryNext: sharedCopy(this.entryNext),
+      used: this.used,
+    };
+  }
+
+  /** A map over shared arrays; never `add` to it (other threads read the same memory). */
+  static open(shared: SharedChainMap): ChainMap {
+    const map = new ChainMap();
+    map.slotScope = shared.slotScope;
+    map.slotKey = shared.slotKey;
+    map.slotHead = shared.slotHead;
+    map.entryTable = shared.entryTable;
+    map.entryColumn = shared.entryColumn;
+    map.entryNext = shared.entryNext;
+    map.used = shared.used;
+    map.entries = shared.entryTable.length;
+    return map;
+  }
 
   /** Adds (table, column) under (scope, key). */
   add(scope: number, key: number, table: number, column = -1): void {

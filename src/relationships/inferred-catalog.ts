@@ -3,14 +3,31 @@
  * tables other tables point at (the catalog's answer to the tags' `isReferenced`), and every table's
  * inferred edges, which the relationship stage then reads instead of inferring a second time.
  *
- * Per edge: the from column (interned), the target table and key slot, the confidence in percent; per
- * table an offset. About 13 bytes an edge; one byte a table for `referenced`.
+ * Per edge: the from column (the index's interned string), the target table and key slot, the confidence in
+ * percent; per table an offset. About 13 bytes an edge; one byte a table for `referenced`. Typed arrays only,
+ * so `share` puts it in shared memory for the worker threads, beside the index.
  */
 import type { RelationshipEdge } from "../model.js";
+import { sharedCopy } from "./chain-map.js";
 import type { CatalogIndex, ColumnSlot, TableRef, TableSummary } from "./catalog-index.js";
 import { inferFromNames, inferTargets, NAME_INFERENCE } from "./infer-from-names.js";
 
-function grown<T extends Int32Array | Uint8Array>(a: T, min: number, make: (n: number) => T): T {
+type Ints = Int32Array<ArrayBufferLike>;
+type Bytes = Uint8Array<ArrayBufferLike>;
+
+/** An inferred catalog in shared memory (`InferredCatalog.share`). */
+export interface SharedInferred {
+  readonly start: Ints;
+  readonly from: Ints;
+  readonly target: Ints;
+  readonly slot: Ints;
+  readonly percent: Bytes;
+  readonly referencedBy: Bytes;
+  /** From columns the index did not intern (ids -1, -2, ...). */
+  readonly extraNames: readonly string[];
+}
+
+function grown<T extends Ints | Bytes>(a: T, min: number, make: (n: number) => T): T {
   if (a.length >= min) return a;
   const next = make(Math.max(min, a.length * 2));
   next.set(a);
@@ -18,19 +35,46 @@ function grown<T extends Int32Array | Uint8Array>(a: T, min: number, make: (n: n
 }
 
 export class InferredCatalog {
-  private readonly names: string[] = [];
-  private readonly ids = new Map<string, number>();
-  private start: Int32Array;
-  private from = new Int32Array(1024);
-  private target = new Int32Array(1024);
-  private slot = new Int32Array(1024);
-  private percent = new Uint8Array(1024);
-  private readonly referencedBy: Uint8Array;
+  private extraNames: string[] = [];
+  private start: Ints;
+  private from: Ints = new Int32Array(1024);
+  private target: Ints = new Int32Array(1024);
+  private slot: Ints = new Int32Array(1024);
+  private percent: Bytes = new Uint8Array(1024);
+  private referencedBy: Bytes;
   private count = 0;
 
   private constructor(private readonly index: CatalogIndex) {
     this.start = new Int32Array(index.size + 1);
     this.referencedBy = new Uint8Array(index.size);
+  }
+
+  /** Its arrays (trimmed) in shared memory; read with `InferredCatalog.open` beside the same index. */
+  share(): SharedInferred {
+    const n = this.count;
+    return {
+      start: sharedCopy(this.start),
+      from: sharedCopy(this.from.subarray(0, n)),
+      target: sharedCopy(this.target.subarray(0, n)),
+      slot: sharedCopy(this.slot.subarray(0, n)),
+      percent: sharedCopy(this.percent.subarray(0, n)),
+      referencedBy: sharedCopy(this.referencedBy),
+      extraNames: this.extraNames,
+    };
+  }
+
+  /** Read-only, over shared memory, against `index` (the one it was built on, or that index opened from its share). */
+  static open(shared: SharedInferred, index: CatalogIndex): InferredCatalog {
+    const c = new InferredCatalog(index);
+    c.start = shared.start;
+    c.from = shared.from;
+    c.target = shared.target;
+    c.slot = shared.slot;
+    c.percent = shared.percent;
+    c.referencedBy = shared.referencedBy;
+    c.extraNames = [...shared.extraNames];
+    c.count = shared.from.length;
+    return c;
   }
 
   /** Infers every base table's edges against `index` (complete: every table added). */
@@ -67,7 +111,7 @@ export class InferredCatalog {
     const out: RelationshipEdge[] = [];
     for (let e = this.start[t]; e < this.start[t + 1]; e++) {
       out.push({
-        from_column: this.names[this.from[e]],
+        from_column: this.nameOf(this.from[e]),
         to_table: index.displayName(this.target[e], summary.databaseName, summary.schemaName),
         to_column: index.columnNameAt(this.slot[e]),
         source: NAME_INFERENCE,
@@ -79,7 +123,11 @@ export class InferredCatalog {
 
   /** Bytes held (an estimate). */
   get bytes(): number {
-    return this.start.length * 4 + this.from.length * 13 + this.referencedBy.length + this.names.reduce((n, s) => n + s.length + 56, 0);
+    return this.start.length * 4 + this.from.length * 13 + this.referencedBy.length + this.extraNames.reduce((n, s) => n + s.length + 56, 0);
+  }
+
+  private nameOf(id: number): string {
+    return id >= 0 ? this.index.stringAt(id) : this.extraNames[-1 - id];
   }
 
   private sameColumns(t: TableRef, summary: TableSummary): boolean {
@@ -95,11 +143,11 @@ export class InferredCatalog {
     this.target = grown(this.target, n, (k) => new Int32Array(k));
     this.slot = grown(this.slot, n, (k) => new Int32Array(k));
     this.percent = grown(this.percent, n, (k) => new Uint8Array(k));
-    let id = this.ids.get(fromColumn);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(fromColumn);
-      this.ids.set(fromColumn, id);
+    // a table's own columns are interned in the index; anything else (none expected) is kept here
+    let id = this.index.idOf(fromColumn);
+    if (id < 0) {
+      const known = this.extraNames.indexOf(fromColumn);
+      id = -1 - (known >= 0 ? known : this.extraNames.push(fromColumn) - 1);
     }
     this.from[this.count] = id;
     this.target[this.count] = target;

@@ -162,6 +162,12 @@ export interface UnparsedQuery {
 }
 
 /** Equality counts over a query log. Nothing here needs the catalog; `joinEdges` resolves against it. */
+/** JoinEvidence's counted equalities and groups (`counts`), as plain data. */
+export interface JoinCounts {
+  readonly equalities: readonly (readonly [string, number])[];
+  readonly groups: readonly (readonly [string, number])[];
+}
+
 export class JoinEvidence {
   /** The first UNPARSED_KEPT queries that could not be parsed. */
   readonly unparsed: UnparsedQuery[] = [];
@@ -201,6 +207,20 @@ export class JoinEvidence {
     for (const e of equalities) this.equalityCounts.set(e, (this.equalityCounts.get(e) ?? 0) + 1);
     for (const g of groups) this.groupCounts.set(g, (this.groupCounts.get(g) ?? 0) + 1);
     if (equalities.size > 0) this.version++;
+  }
+
+  /** What another thread needs to resolve the evidence itself: the equalities and groups, counted. */
+  counts(): JoinCounts {
+    return { equalities: [...this.equalityCounts], groups: [...this.groupCounts] };
+  }
+
+  /** Evidence from `counts()` (in a worker thread): resolves as the original does; holds no queries. */
+  static fromCounts(counts: JoinCounts): JoinEvidence {
+    const evidence = new JoinEvidence();
+    for (const [e, n] of counts.equalities) evidence.equalityCounts.set(e, n);
+    for (const [g, n] of counts.groups) evidence.groupCounts.set(g, n);
+    evidence.version = 1;
+    return evidence;
   }
 
   /** The evidence resolved against `index`; computed once per state of both. */
