@@ -10,7 +10,8 @@ import { loadTagDictionary, type TagDictionary } from "../enrich/tag-dictionary.
 import type { Dialect, SourceTable, TableStructure, V1Row } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 import { viewJoins } from "../relationships/view-joins.js";
-import { openRelationships, referencedRows, relateRows, type SharedRelationships } from "./relationship-stage.js";
+import { hashString } from "../relationships/string-list.js";
+import { openRelationships, referencedRows, relateRows, type Relationships, type SharedRelationships } from "./relationship-stage.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 
 /**
@@ -92,6 +93,14 @@ function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
+/** The dialect the catalog pass sniffed for this very DDL, if it did: each DDL is sniffed once per run. */
+function sniffedBefore(relationships: Relationships | undefined, source: SourceTable): Dialect | undefined {
+  if (relationships === undefined) return undefined;
+  const { index } = relationships;
+  const t = index.locate(source.databaseName, source.schemaName, source.tableName);
+  return t < 0 ? undefined : (index.sniffedDialectOf(t, hashString(source.definition)) as Dialect | undefined);
+}
+
 /** Enrich every table of the task; search_text is bounded by `textBudget` (characters when absent). */
 export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichResult {
   const rows: V1Row[] = [];
@@ -112,7 +121,7 @@ export function enrichBatch(task: EnrichTask, textBudget?: TextBudget): EnrichRe
   for (const [i, source] of task.rows.entries()) {
     markStep(task.marker, i);
     const unread = task.unread?.[source.identifier];
-    const dialect = task.dialect === "unknown" && unread === undefined ? sniffDialect(source.definition) : task.dialect;
+    const dialect = task.dialect === "unknown" && unread === undefined ? (sniffedBefore(relationships, source) ?? sniffDialect(source.definition)) : task.dialect;
     // enrichTable never throws: a table it cannot read still gets a row from its names, with parseError set
     const { row, structure } = enrichTable(source, {
       dialect,

@@ -6,6 +6,7 @@ import { parseDdl } from "../ddl/parse-ddl.js";
 import { sniffDialect } from "../ddl/sniff-dialect.js";
 import type { Dialect, SourceTable } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
+import { hashString } from "../relationships/string-list.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 
 export interface SummarizeTask {
@@ -15,10 +16,12 @@ export interface SummarizeTask {
   readonly marker?: StepMarker;
 }
 
-/** Worker side: the summary of each table (names, columns, keys) from its DDL. */
+/** Worker side: the summary of each table (names, columns, keys) from its DDL, and the dialect sniffed for it. */
 export function summarizeBatch(task: SummarizeTask): TableSummary[] {
   return task.rows.map((row, i) => {
     markStep(task.marker, i);
-    return summarize(row, parseDdl(row.definition, task.dialect === "unknown" ? sniffDialect(row.definition) : task.dialect));
+    if (task.dialect !== "unknown") return summarize(row, parseDdl(row.definition, task.dialect));
+    const dialect = sniffDialect(row.definition);
+    return { ...summarize(row, parseDdl(row.definition, dialect)), sniffed: { dialect, definitionHash: hashString(row.definition) } };
   });
 }

@@ -43,6 +43,11 @@ export interface TableSummary {
   readonly keysOfOthers?: readonly TableKeys[];
   /** A view's own query: the column equalities it joins on (view-joins.ts), read by the enrichment workers only. */
   readonly viewJoins?: readonly string[];
+  /**
+   * The dialect sniffed for its DDL (stores without a configured dialect), with `hashString` of that DDL: the
+   * enrichment reads the same DDL as this dialect instead of sniffing it a second time.
+   */
+  readonly sniffed?: { readonly dialect: string; readonly definitionHash: number };
 }
 
 function unquote(name: string): string {
@@ -111,6 +116,8 @@ export interface SharedCatalog {
     readonly columnCount: Ints;
     readonly targetable: Bytes;
     readonly keyPercent: Bytes;
+    readonly sniffedDialect: Ints;
+    readonly definitionHash: Ints;
     readonly sortedByScope: Ints;
     readonly sortedGlobal: Ints;
   };
@@ -184,6 +191,9 @@ export class CatalogIndex {
   private targetable: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
   /** The implied key's confidence in percent (100 when the key is declared, or there is none). */
   private keyPercent: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
+  /** The sniffed dialect (an interned string; -1: none) and the hash of the DDL it was sniffed from. */
+  private sniffedDialect: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private definitionHash: Int32Array<ArrayBufferLike> = new Int32Array(1024);
   // column pool
   private columnName: Int32Array<ArrayBufferLike> = new Int32Array(4096);
   private columnFlags: Uint8Array<ArrayBufferLike> = new Uint8Array(4096);
@@ -240,6 +250,8 @@ export class CatalogIndex {
     const target = isTarget(t);
     this.targetable[ref] = target ? 1 : 0;
     this.keyPercent[ref] = t.impliedKey !== undefined ? Math.round(100 * (t.impliedKeyConfidence ?? 0.8)) : 100;
+    this.sniffedDialect[ref] = t.sniffed !== undefined ? this.intern(t.sniffed.dialect) : -1;
+    this.definitionHash[ref] = t.sniffed?.definitionHash ?? 0;
     // the whole catalog is searched by entity through the sorted order (a cold path), not a second chain
     this.byEntity.add(scope, hash(entity), ref);
     const moduleEntity = target ? moduleStrippedEntity(t.tableName) : undefined;
@@ -501,6 +513,12 @@ export class CatalogIndex {
     return (this.columnFlags[slot] & KEY.implied) !== 0 ? this.keyPercent[t] / 100 : 1;
   }
 
+  /** The dialect the catalog pass sniffed for t's DDL, if that DDL hashes to `definitionHash` (else it was another text). */
+  sniffedDialectOf(t: TableRef, definitionHash: number): string | undefined {
+    const id = this.sniffedDialect[t];
+    return id >= 0 && this.definitionHash[t] === definitionHash ? this.strings.at(id) : undefined;
+  }
+
   /** May other tables point at t? (a base table; not a view, not a temporary table) */
   isTargetable(t: TableRef): boolean {
     return this.targetable[t] === 1;
@@ -682,6 +700,8 @@ export class CatalogIndex {
         columnCount: sharedCopy(this.columnCount),
         targetable: sharedCopy(this.targetable),
         keyPercent: sharedCopy(this.keyPercent),
+        sniffedDialect: sharedCopy(this.sniffedDialect),
+        definitionHash: sharedCopy(this.definitionHash),
         sortedByScope: sharedCopy(this.sortedByScope!),
         sortedGlobal: sharedCopy(this.sortedGlobal!),
       },
@@ -703,6 +723,7 @@ export class CatalogIndex {
     const t = shared.tables;
     [index.dbOf, index.schemaOf, index.scopeOfTable, index.parentOf, index.columnStart, index.columnCount] = [t.dbOf, t.schemaOf, t.scopeOfTable, t.parentOf, t.columnStart, t.columnCount];
     [index.targetable, index.keyPercent, index.sortedByScope, index.sortedGlobal] = [t.targetable, t.keyPercent, t.sortedByScope, t.sortedGlobal];
+    [index.sniffedDialect, index.definitionHash] = [t.sniffedDialect, t.definitionHash];
     [index.columnName, index.columnFlags, index.columnType] = [shared.columns.columnName, shared.columns.columnFlags, shared.columns.columnType];
     const c = shared.chains;
     [index.byEntity, index.byModuleEntity, index.byKeyName, index.byKeyStem] = [ChainMap.open(c.byEntity), ChainMap.open(c.byModuleEntity), ChainMap.open(c.byKeyName), ChainMap.open(c.byKeyStem)];
@@ -717,7 +738,7 @@ export class CatalogIndex {
     let strings = 0;
     for (let i = 0; i < this.strings.length; i++) strings += this.strings.at(i).length + 16 + 40; // chars, header, Map entry
     for (let t = 0; t < this.count; t++) strings += this.names.at(t).length + 24 + (this.entities.at(t) === this.names.at(t) ? 8 : this.entities.at(t).length + 24);
-    const tableArrays = this.dbOf.length * (4 * 6 + 2);
+    const tableArrays = this.dbOf.length * (4 * 8 + 2);
     const columnArrays = this.columnName.length * 6;
     const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
     const chains = this.byEntity.bytes + this.byModuleEntity.bytes + this.byKeyName.bytes + this.byKeyStem.bytes;
@@ -775,6 +796,8 @@ export class CatalogIndex {
     this.columnCount = this.columnCount.slice(0, n);
     this.targetable = this.targetable.slice(0, n);
     this.keyPercent = this.keyPercent.slice(0, n);
+    this.sniffedDialect = this.sniffedDialect.slice(0, n);
+    this.definitionHash = this.definitionHash.slice(0, n);
     this.columnName = this.columnName.slice(0, this.columnsUsed);
     this.columnFlags = this.columnFlags.slice(0, this.columnsUsed);
     this.columnType = this.columnType.slice(0, this.columnsUsed);
@@ -817,6 +840,8 @@ export class CatalogIndex {
     this.columnCount = grown(this.columnCount, n);
     this.targetable = grownBytes(this.targetable, n);
     this.keyPercent = grownBytes(this.keyPercent, n);
+    this.sniffedDialect = grown(this.sniffedDialect, n);
+    this.definitionHash = grown(this.definitionHash, n);
   }
 
   private scopeId(databaseName: string, schemaName: string, create: boolean): number {

@@ -84,11 +84,22 @@ describe("the relationship step on a shared catalog", () => {
     assert.equal(got.relationships, expected.relationships);
     assert.deepEqual(got.related, rows.map(() => true));
     assert.deepEqual(got.summaries, [], "summaries are not sent back once the rows are related");
-    for (const [i, row] of got.rows.entries()) {
-      const want = expected.rows[i];
-      assert.equal(row.relationship_metadata, want.relationship_metadata, row.identifier);
-      assert.deepEqual(row.business_tags, want.business_tags, row.identifier);
-    }
+    // every field, not only the relationships: the dialect the catalog pass sniffed reads each DDL as sniffing it again does
+    assert.deepEqual(got.dialects, expected.dialects);
+    assert.deepEqual(got.parsers, expected.parsers);
+    for (const [i, row] of got.rows.entries()) assert.deepEqual(row, expected.rows[i], row.identifier);
+  });
+
+  it("a DDL that is not the one the catalog pass read (same names, other text) is sniffed again", async () => {
+    const mysql = corpusTables("sakila/mysql-schema.sql", "mysql", "sakila");
+    const postgres = new Map(corpusTables("sakila/postgres-schema.sql", "postgresql", "sakila").map((t) => [t.tableName.toLowerCase(), t.definition]));
+    const { shared } = shareRelationships(await built(mysql));
+    // the tables both scripts name alike
+    const changed = mysql.filter((t) => postgres.has(t.tableName.toLowerCase())).map((t) => ({ ...t, definition: postgres.get(t.tableName.toLowerCase())! }));
+    assert.ok(changed.length >= 5, `${changed.length} tables named alike`);
+    const got = await inWorker({ ...task(changed), relationships: shared });
+    assert.deepEqual(got.dialects, enrichBatch(task(changed)).dialects);
+    assert.ok((got.dialects.postgresql ?? 0) >= 5 && got.dialects.mysql === undefined, JSON.stringify(got.dialects));
   });
 
   it("the index opened from shared memory answers inference as the built one", async () => {
