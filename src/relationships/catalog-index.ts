@@ -8,7 +8,7 @@
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
 import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } from "../model.js";
-import { ChainMap, type SharedChainMap, sharedCopy } from "./chain-map.js";
+import { type Bytes, ChainMap, type Ints, type SharedChainMap, sharedCopy } from "./chain-map.js";
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
 import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
@@ -96,9 +96,6 @@ function hiddenRowId(structure: TableStructure): boolean {
 function isTarget(t: TableSummary): boolean {
   return (t.tableType ?? "table") === "table" && t.temporary !== true;
 }
-
-type Ints = Int32Array<ArrayBufferLike>;
-type Bytes = Uint8Array<ArrayBufferLike>;
 
 /** A built catalog index in shared memory (`CatalogIndex.share`); structured-clones without copying its arrays. */
 export interface SharedCatalog {

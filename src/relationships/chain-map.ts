@@ -16,6 +16,10 @@ function grow<T extends Int32Array<ArrayBufferLike>>(a: T, min: number, make: (n
   return next;
 }
 
+/** Typed arrays over ordinary or shared memory (a built index's own, or one opened from shared memory). */
+export type Ints = Int32Array<ArrayBufferLike>;
+export type Bytes = Uint8Array<ArrayBufferLike>;
+
 /** A ChainMap's arrays in shared memory: other threads read the same map without a copy. */
 export interface SharedChainMap {
   readonly slotScope: Int32Array;

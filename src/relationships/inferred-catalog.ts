@@ -8,12 +8,9 @@
  * so `share` puts it in shared memory for the worker threads, beside the index.
  */
 import type { RelationshipEdge } from "../model.js";
-import { sharedCopy } from "./chain-map.js";
+import { type Bytes, type Ints, sharedCopy } from "./chain-map.js";
 import type { CatalogIndex, ColumnSlot, TableRef, TableSummary } from "./catalog-index.js";
 import { inferFromNames, inferTargets, NAME_INFERENCE } from "./infer-from-names.js";
-
-type Ints = Int32Array<ArrayBufferLike>;
-type Bytes = Uint8Array<ArrayBufferLike>;
 
 /** An inferred catalog in shared memory (`InferredCatalog.share`). */
 export interface SharedInferred {
