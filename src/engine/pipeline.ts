@@ -87,8 +87,6 @@ export interface PipelineOptions {
   readonly tagTermsYaml?: string;
   /** The per-table time budget and the tables set aside so far (the catalog pass may have found some). */
   readonly guard?: TableGuard;
-  /** Which of a batch's rows other tables point at (relationship-stage.ts `referencedRows`), for their tags. */
-  readonly referencedOf?: (rows: readonly SourceTable[]) => string[];
   /** The catalog-wide relationship data in shared memory: the workers relate each batch (and tell `referenced`) themselves. */
   readonly relationships?: SharedRelationships;
 }
@@ -285,7 +283,7 @@ export async function runPipeline(
       tagTermsYaml: options.tagTermsYaml,
       catalog: catalogOf?.(rows),
       unread,
-      ...(options.relationships ? { relationships: options.relationships } : { referenced: options.referencedOf?.(rows) }),
+      ...(options.relationships ? { relationships: options.relationships } : {}),
     };
   }
 
