@@ -13,40 +13,14 @@ export interface TagContext {
   readonly isReferenced?: boolean;
 }
 
-/**
- * Answers kept per thread for names asked again: a catalog repeats its column names (`id`, `name`,
- * `created_at`) across tables, and each column is asked several times. Bounded: emptied when full.
- */
-class Memo<T> {
-  private readonly answers = new Map<string, T>();
-
-  constructor(private readonly limit: number) {}
-
-  get(key: string, compute: (key: string) => T): T {
-    let answer = this.answers.get(key);
-    if (answer === undefined) {
-      if (this.answers.size >= this.limit) this.answers.clear();
-      answer = compute(key);
-      this.answers.set(key, answer);
-    }
-    return answer;
-  }
-}
-
-const wordsOf = new Memo<readonly string[]>(50_000);
-
 /** Lower-case words of an identifier: `InvoiceLine` -> invoice line, `l_extendedprice` -> l extendedprice. */
-export function identifierWords(name: string): readonly string[] {
-  return wordsOf.get(name, (n) =>
-    Object.freeze(
-      n
-        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== ""),
-    ),
-  );
+export function identifierWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== "");
 }
 
 function commentWords(text: string): string[] {
@@ -68,8 +42,6 @@ interface Matcher {
   readonly long: ReadonlyArray<readonly [string, number]>;
   readonly phrases: ReadonlyArray<readonly [string, number]>;
   readonly temporal: number;
-  /** Each word's hits, as `wordHits` found them. */
-  readonly wordHits: Memo<readonly number[]>;
 }
 
 const compiled = new WeakMap<TagDictionary, Matcher>();
@@ -89,22 +61,18 @@ function compile(dictionary: TagDictionary): Matcher {
     }
     for (const p of r.phrases) phrases.push([p, i]);
   });
-  m = { exact, long, phrases, temporal: dictionary.rules.findIndex((r) => r.tag === "temporal"), wordHits: new Memo(50_000) };
+  m = { exact, long, phrases, temporal: dictionary.rules.findIndex((r) => r.tag === "temporal") };
   compiled.set(dictionary, m);
   return m;
 }
 
 /** Rule indexes hit by one word. */
 function wordHits(m: Matcher, word: string, into: Set<number>): void {
-  for (const i of m.wordHits.get(word, (w) => hitsOf(m, w))) into.add(i);
-}
-
-function hitsOf(m: Matcher, word: string): readonly number[] {
-  const out = new Set(m.exact.get(word) ?? m.exact.get(singular(word)) ?? []);
+  const hits = m.exact.get(word) ?? m.exact.get(singular(word));
+  if (hits !== undefined) for (const i of hits) into.add(i);
   for (const [term, i] of m.long) {
-    if (word.length >= term.length + 3 && (word.startsWith(term) || word.endsWith(term))) out.add(i);
+    if (word.length >= term.length + 3 && (word.startsWith(term) || word.endsWith(term))) into.add(i);
   }
-  return [...out];
 }
 
 function textHits(m: Matcher, words: readonly string[], text: string, into: Set<number>): void {
