@@ -1,0 +1,101 @@
+/**
+ * The v1 rows a migration writes are built as Arrow columns by hand (one buffer per column): what they hold
+ * must be what apache-arrow's own builders make of the same values, and what LanceDB gives back after the write.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { test } from "node:test";
+import * as lancedb from "@lancedb/lancedb";
+import { type Table, vectorFromArray } from "apache-arrow";
+import type { V1Row } from "../../src/model.js";
+import { v1RowsToArrow } from "../../src/store/arrow-rows.js";
+import { v1Schema } from "../../src/store/schemas.js";
+import { tempDir } from "../helpers/env.js";
+
+const DIM = 4;
+
+function row(i: number, over: Partial<V1Row> = {}): V1Row {
+  return {
+    identifier: `cat.db.sch.t${i}`,
+    catalog_name: "cat",
+    database_name: "db",
+    schema_name: "sch",
+    table_name: `t${i}`,
+    table_type: "table",
+    definition: `CREATE TABLE t${i} (id INT)`,
+    search_text: `t${i}`,
+    table_comment: "",
+    column_comments: "{}",
+    column_enums: "{}",
+    business_tags: [],
+    row_count: 0,
+    sample_statistics: "{}",
+    relationship_metadata: "{}",
+    metadata_version: 1,
+    last_updated: 1_764_547_200,
+    ...over,
+  };
+}
+
+// values that differ between UTF-16 and UTF-8 in every way a DDL or a comment can hold them
+const ROWS: V1Row[] = [
+  row(0),
+  row(1, { definition: null, table_comment: "Kunden – Stammdaten ä", business_tags: ["finance", "客户"] }),
+  row(2, { search_text: "emoji 😀 and a lone surrogate \ud800 here", row_count: 9_007_199_254_740_991, table_type: "view" }),
+  row(3, { definition: "", column_comments: JSON.stringify({ naïve: "𝔘𝔫𝔦𝔠𝔬𝔡𝔢" }), business_tags: [""] }),
+  row(4, { definition: "x".repeat(70_000), metadata_version: 0, last_updated: 0 }),
+  ...Array.from({ length: 300 }, (_, i) => row(5 + i, { business_tags: i % 3 === 0 ? [] : ["a", `tag${i}`] })),
+];
+
+/** A column's values as plain JSON-able values, whatever built it. */
+function columnValues(column: { get(i: number): unknown }, rows: number): unknown[] {
+  const plain = (x: unknown): unknown => (typeof x === "bigint" ? x.toString() : x);
+  return Array.from({ length: rows }, (_, i) => {
+    const v = column.get(i);
+    return v === null || typeof v !== "object" ? plain(v) : JSON.stringify(Array.from(v as Iterable<unknown>, plain));
+  });
+}
+
+function values(table: Table): Record<string, unknown[]> {
+  return Object.fromEntries(table.schema.fields.map((f) => [f.name, columnValues(table.getChild(f.name)!, table.numRows)]));
+}
+
+function vectorsOf(n: number): Float32Array {
+  return Float32Array.from({ length: n * DIM }, (_, i) => i / 7);
+}
+
+test("v1 rows become the Arrow columns apache-arrow's own builders make of them", () => {
+  const vectors = vectorsOf(ROWS.length);
+  const mine = v1RowsToArrow(ROWS, vectors, DIM);
+  const schema = v1Schema(DIM);
+  for (const field of schema.fields) {
+    if (field.name === "vector") continue;
+    const name = field.name as keyof V1Row;
+    const raw = ROWS.map((r) => (name === "row_count" || name === "last_updated" ? BigInt(r[name]) : name === "business_tags" ? [...r.business_tags] : r[name]));
+    const theirs = vectorFromArray(raw, field.type);
+    const built = mine.getChild(field.name)!;
+    assert.equal(built.nullCount, theirs.nullCount, field.name);
+    assert.deepEqual(columnValues(built, ROWS.length), columnValues(theirs, ROWS.length), field.name);
+  }
+});
+
+test("what LanceDB stores from those columns reads back as the rows", async (t) => {
+  const db = await lancedb.connect(path.join(tempDir(t), "store"));
+  const table = await db.createTable("schema_metadata", v1RowsToArrow(ROWS, vectorsOf(ROWS.length), DIM));
+  const read = (await table.query().toArrow()) as unknown as Table;
+  const got = values(read);
+  assert.equal(read.numRows, ROWS.length);
+  const byId = new Map(got.identifier.map((id, i) => [id, i]));
+  for (const r of ROWS) {
+    const i = byId.get(r.identifier)!;
+    assert.equal(got.definition[i], r.definition, `${r.identifier} definition`);
+    assert.equal(got.search_text[i], r.search_text.replace("\ud800", "\ufffd"), `${r.identifier} search_text`);
+    assert.equal(got.table_comment[i], r.table_comment);
+    assert.equal(got.column_comments[i], r.column_comments);
+    assert.equal(got.business_tags[i], JSON.stringify(r.business_tags));
+    assert.equal(got.row_count[i], String(r.row_count));
+    assert.equal(got.metadata_version[i], r.metadata_version);
+    assert.equal(got.last_updated[i], String(r.last_updated));
+  }
+  db.close();
+});
