@@ -2,9 +2,9 @@
  * Coverage figures of a store, read in Arrow batches (any shape: v0, v1, mixed). Read-only: never creates
  * a table, never loads a model.
  */
-import type { RecordBatch } from "apache-arrow";
 import { DatusError } from "../errors.js";
-import { CoverageCounter, type CoverageFigures, type ParseFailure as ReportedParseFailure, type ReportRow, type VectorFigures } from "../report/coverage.js";
+import { CoverageCounter, type CoverageFigures, type ParseFailure as ReportedParseFailure, type VectorFigures } from "../report/coverage.js";
+import { reportRowsOf } from "../store/arrow-rows.js";
 import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
 import { type QueryLogRecord, readEmbeddingFailures, readParseFailures, readQueryLogRecord, readState, type ParseFailure } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
@@ -37,29 +37,6 @@ export interface StoreReport {
   readonly queryLog?: QueryLogRecord;
 }
 
-function rowsOf(batch: RecordBatch): ReportRow[] {
-  const get = (name: string) => batch.getChild(name);
-  const cols = Object.fromEntries(REPORT_COLUMNS.map((c) => [c, get(c)]));
-  const out: ReportRow[] = [];
-  for (let i = 0; i < batch.numRows; i++) {
-    const v = (c: (typeof REPORT_COLUMNS)[number]) => (cols[c] ? (cols[c]!.get(i) as unknown) : null);
-    const tags = v("business_tags") as { toArray(): string[] } | null;
-    out.push({
-      identifier: (v("identifier") as string | null) ?? null,
-      table_name: (v("table_name") as string | null) ?? null,
-      table_comment: v("table_comment") as string | null,
-      column_comments: v("column_comments") as string | null,
-      column_enums: v("column_enums") as string | null,
-      business_tags: tags ? Array.from(tags.toArray()) : null,
-      row_count: v("row_count") as number | bigint | null,
-      sample_statistics: v("sample_statistics") as string | null,
-      relationship_metadata: v("relationship_metadata") as string | null,
-      metadata_version: v("metadata_version") === null ? null : Number(v("metadata_version")),
-    });
-  }
-  return out;
-}
-
 export async function reportStore(storePath: string, topTags: number): Promise<StoreReport> {
   const store = await SchemaStore.open(storePath, { create: false });
   if (!(await store.hasSchemaTable())) {
@@ -73,7 +50,7 @@ export async function reportStore(storePath: string, topTags: number): Promise<S
   let v1 = 0;
   let v1Stale = 0;
   for await (const batch of scanBatches(table, { columns })) {
-    for (const row of rowsOf(batch)) {
+    for (const row of reportRowsOf(batch)) {
       counter.add(row);
       if (row.metadata_version === 1) {
         v1++;

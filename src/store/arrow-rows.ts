@@ -20,6 +20,7 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import type { SourceTable, StoredFields, TableType, V1Row } from "../model.js";
+import type { ReportRow } from "../report/coverage.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
 
@@ -145,12 +146,12 @@ type TextAt = (i: number) => string | null;
  * decimal digits). Bytes that are not UTF-8 throw (source-check.ts refuses such a store first).
  * Other columns (dictionaries) are read with `get`.
  */
-function textAt(column: { readonly data: readonly Data[]; readonly type: DataType; get(i: number): unknown }): TextAt {
+function textAt(column: { readonly data: readonly Data[]; readonly type: DataType; get(i: number): unknown }, decoder = UTF8): TextAt {
   const type = column.type;
   if (!(DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))) {
     return (i) => {
       const v = column.get(i);
-      return v === null || v === undefined ? null : v instanceof Uint8Array ? UTF8.decode(v) : String(v);
+      return v === null || v === undefined ? null : v instanceof Uint8Array ? decoder.decode(v) : String(v);
     };
   }
   const chunks = column.data;
@@ -163,7 +164,7 @@ function textAt(column: { readonly data: readonly Data[]; readonly type: DataTyp
     const j = i - (c === 0 ? 0 : ends[c - 1]);
     if (!data.getValid(j)) return null;
     const offsets = data.valueOffsets;
-    return UTF8.decode(data.values.subarray(Number(offsets[j]), Number(offsets[j + 1])));
+    return decoder.decode(data.values.subarray(Number(offsets[j]), Number(offsets[j + 1])));
   };
 }
 
@@ -333,4 +334,65 @@ export function withNewVectors(table: Table, texts: readonly string[], vectors: 
   });
   if (vectors.length !== texts.length * dim || batch.numRows !== texts.length) throw new Error(`withNewVectors: ${batch.numRows} rows, ${texts.length} texts, ${vectors.length / dim} vectors`);
   return tableFrom(schema, children, texts.length);
+}
+
+/** For reading only (the report): bytes that are not UTF-8 read as U+FFFD instead of stopping the report. */
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** A list-of-text column's value `i` (business_tags), or null. */
+function textListAt(column: { readonly data: readonly Data[]; get(i: number): unknown }): (i: number) => string[] | null {
+  if (column.data.length !== 1 || !DataType.isList(column.data[0].type)) {
+    return (i) => {
+      const v = column.get(i) as { toArray(): unknown[] } | null;
+      return v ? Array.from(v.toArray(), (x) => (x instanceof Uint8Array ? LENIENT_UTF8.decode(x) : String(x))) : null;
+    };
+  }
+  const list = column.data[0] as Data<List>;
+  const item = textAt({ data: list.children, type: list.children[0].type, get: () => null }, LENIENT_UTF8);
+  return (i) => {
+    if (!list.getValid(i)) return null;
+    const out: string[] = [];
+    for (let k = list.valueOffsets[i]; k < list.valueOffsets[i + 1]; k++) out.push(item(k) ?? "");
+    return out;
+  };
+}
+
+/** The rows of a scanned batch as the coverage report reads them; columns the batch lacks read as null. */
+export function reportRowsOf(batch: RecordBatch): ReportRow[] {
+  const text = (name: string): TextAt => {
+    const col = batch.getChild(name);
+    return col ? textAt(col, LENIENT_UTF8) : () => null;
+  };
+  const number = (name: string): ((i: number) => number | bigint | null) => {
+    const col = batch.getChild(name);
+    return col ? (i) => col.get(i) as number | bigint | null : () => null;
+  };
+  const identifier = text("identifier");
+  const tableName = text("table_name");
+  const comment = text("table_comment");
+  const comments = text("column_comments");
+  const enums = text("column_enums");
+  const tagsColumn = batch.getChild("business_tags");
+  const tags = tagsColumn ? textListAt(tagsColumn) : () => null;
+  const rowCount = number("row_count");
+  const statistics = text("sample_statistics");
+  const relationships = text("relationship_metadata");
+  const version = number("metadata_version");
+  const out: ReportRow[] = new Array(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    const v = version(i);
+    out[i] = {
+      identifier: identifier(i),
+      table_name: tableName(i),
+      table_comment: comment(i),
+      column_comments: comments(i),
+      column_enums: enums(i),
+      business_tags: tags(i),
+      row_count: rowCount(i),
+      sample_statistics: statistics(i),
+      relationship_metadata: relationships(i),
+      metadata_version: v === null ? null : Number(v),
+    };
+  }
+  return out;
 }
