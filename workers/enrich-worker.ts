@@ -2,11 +2,13 @@
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { type EmbeddedTexts, enrichAndEmbed, embedTexts as embedTextsTask, type EmbedTextsTask } from "../src/engine/embed-batch.js";
 import type { EnrichResult, EnrichTask } from "../src/engine/enrich-batch.js";
+import { type InferTask, inferRange } from "../src/engine/relationship-stage.js";
+import type { InferredPart } from "../src/relationships/inferred-catalog.js";
 
-function movingBuffer<T>(value: T, buffer: ArrayBufferLike): T {
+function movingBuffers<T>(value: T, buffers: readonly ArrayBufferLike[]): T {
   const transferable = {
     get [transferableSymbol]() {
-      return [buffer];
+      return buffers;
     },
     get [valueSymbol]() {
       return value;
@@ -17,13 +19,19 @@ function movingBuffer<T>(value: T, buffer: ArrayBufferLike): T {
 
 export default async function enrichWorker(task: EnrichTask): Promise<EnrichResult> {
   const result = await enrichAndEmbed(task);
-  return movingBuffer(result, result.vectors.buffer);
+  return movingBuffers(result, [result.vectors.buffer]);
 }
 
 /** Named task `embed`: vectors of texts with the worker's embedder. */
 export async function embed(task: EmbedTextsTask): Promise<EmbeddedTexts> {
   const result = await embedTextsTask(task);
-  return movingBuffer(result, result.vectors.buffer);
+  return movingBuffers(result, [result.vectors.buffer]);
+}
+
+/** Named task `infer`: the name-inferred edges of a range of the catalog's tables, over the shared index. */
+export function infer(task: InferTask): InferredPart {
+  const part = inferRange(task);
+  return movingBuffers(part, [part.start, part.column, part.target, part.slot, part.percent, part.referenced].map((a) => a.buffer));
 }
 
 /** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */

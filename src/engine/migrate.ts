@@ -23,17 +23,16 @@ import { refuseUnreadableSource } from "../store/source-check.js";
 import { staleVectors } from "../store/vector-state.js";
 import { loadTagDictionary } from "../enrich/tag-dictionary.js";
 import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
-import { InferredCatalog } from "../relationships/inferred-catalog.js";
 import { mineQueryLog, type QueryLogCounts } from "./query-log-mining.js";
 import { PENDING_FILTER, recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./run-record.js";
-import { indexCatalog } from "./catalog-pass.js";
+import { indexCatalog, inferCatalog } from "./catalog-pass.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-recovery.js";
 import { type IdentifierChanges, identifierChangeStage, noIdentifierChanges } from "./identifier-changes.js";
 import { createEnrichPool, inBatches, type PipelineCounts, type ResultStage, runPipeline, type StatisticsSource } from "./pipeline.js";
 import { finishReshape, legacyReshape, startReshape } from "./reshape.js";
-import { relationshipStage, shareRelationships, type SharedRelationships } from "./relationship-stage.js";
+import { relationshipStage, type SharedRelationships } from "./relationship-stage.js";
 import { TableGuard } from "./table-guard.js";
 import type { Progress } from "./progress.js";
 import { type Shard, shardFilter } from "./shard.js";
@@ -241,14 +240,21 @@ async function enrichRows(
         ),
       );
     if (options.extractRelationships) {
-      const index = await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, guard, options.signal);
       const logPath = options.queryLog;
       const mined = logPath !== undefined ? await mineQueryLog(logPath, options.dialect, options.progress) : undefined;
       if (logPath !== undefined && mined) {
         queryLog = mined.counts;
         if (!options.dryRun) writeQueryLogRecord(store.path, { path: logPath, at: new Date().toISOString(), ...mined.counts });
       }
-      const { shared, opened } = shareRelationships({ index, inferred: InferredCatalog.build(index), ...(mined ? { evidence: mined.evidence } : {}) });
+      // the built index is held by no variable of this (long-suspended) frame: once shared, it can go
+      const { shared, opened } = await inferCatalog(
+        pool,
+        await indexCatalog(pool, snapshot, options.dialect, options.workers, options.progress, guard, options.signal),
+        mined?.evidence,
+        options.workers,
+        options.progress,
+        options.signal,
+      );
       stages.push(relationshipStage(opened));
       relationships = shared;
     }

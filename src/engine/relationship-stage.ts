@@ -13,7 +13,7 @@ import { declaredRelationships } from "../enrich/relationships.js";
 import type { RelationshipEdge, SourceTable } from "../model.js";
 import { CatalogIndex, type SharedCatalog, type TableSummary } from "../relationships/catalog-index.js";
 import { fuseRelationships } from "../relationships/fuse.js";
-import { InferredCatalog, type SharedInferred } from "../relationships/inferred-catalog.js";
+import { InferredCatalog, type InferredPart, type SharedInferred } from "../relationships/inferred-catalog.js";
 import { JoinEvidence, joinEdges, type JoinCounts, viewJoinPaths } from "../relationships/query-log.js";
 import { readSharedJson, sharedJson } from "../relationships/string-list.js";
 import type { EnrichResult } from "./enrich-batch.js";
@@ -41,27 +41,58 @@ export interface SharedRelationships {
  * main thread's own view of the same memory, which replaces the built index (its arrays can then go).
  */
 export function shareRelationships(built: Relationships): { readonly shared: SharedRelationships; readonly opened: Relationships } {
-  const shared: SharedRelationships = {
-    id: randomUUID(),
-    index: built.index.share(),
-    inferred: built.inferred.share(),
-    ...(built.evidence ? { evidence: sharedJson(built.evidence.counts()) } : {}),
-  };
-  const index = CatalogIndex.open(shared.index);
-  const opened = { index, inferred: InferredCatalog.open(shared.inferred, index), ...(built.evidence ? { evidence: built.evidence } : {}) };
-  return { shared, opened };
+  const index = { id: randomUUID(), shared: built.index.share() };
+  return shareWithIndex(index, CatalogIndex.open(index.shared), built.inferred, built.evidence);
 }
 
-/** The last share this thread opened: a run's tasks all carry the same one. */
+/** An index already in shared memory (`CatalogIndex.share`), with the id its tasks carry. */
+export interface SharedIndex {
+  readonly id: string;
+  readonly shared: SharedCatalog;
+}
+
+/**
+ * The relationships over an index already shared (`index`, opened as `opened` on this thread): the inferred
+ * edges go to shared memory beside it, under the same id.
+ */
+export function shareWithIndex(index: SharedIndex, opened: CatalogIndex, inferred: InferredCatalog, evidence?: JoinEvidence): { readonly shared: SharedRelationships; readonly opened: Relationships } {
+  const shared: SharedRelationships = {
+    id: index.id,
+    index: index.shared,
+    inferred: inferred.share(),
+    ...(evidence ? { evidence: sharedJson(evidence.counts()) } : {}),
+  };
+  return { shared, opened: { index: opened, inferred: InferredCatalog.open(shared.inferred, opened), ...(evidence ? { evidence } : {}) } };
+}
+
+/** The last index and relationships this thread opened: a run's tasks all carry the same ones. */
+let lastIndex: { readonly id: string; readonly index: CatalogIndex } | undefined;
 let lastOpened: { readonly id: string; readonly relationships: Relationships } | undefined;
+
+function openIndex(id: string, shared: SharedCatalog): CatalogIndex {
+  if (lastIndex?.id !== id) lastIndex = { id, index: CatalogIndex.open(shared) };
+  return lastIndex.index;
+}
 
 export function openRelationships(shared: SharedRelationships): Relationships {
   if (lastOpened?.id !== shared.id) {
-    const index = CatalogIndex.open(shared.index);
+    const index = openIndex(shared.id, shared.index);
     const evidence = shared.evidence ? JoinEvidence.fromCounts(readSharedJson<JoinCounts>(shared.evidence)) : undefined;
     lastOpened = { id: shared.id, relationships: { index, inferred: InferredCatalog.open(shared.inferred, index), ...(evidence ? { evidence } : {}) } };
   }
   return lastOpened.relationships;
+}
+
+/** A range of the catalog's tables whose edges a worker infers (`inferRange`). */
+export interface InferTask {
+  readonly index: SharedIndex;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Worker side: the name-inferred edges of tables [from, to), over the shared index. */
+export function inferRange(task: InferTask): InferredPart {
+  return InferredCatalog.inferPart(openIndex(task.index.id, task.index.shared), task.from, task.to);
 }
 
 /** The source the worker gave the declared keys (`ddl`, or `catalog` for a live database's), `ddl` when none. */

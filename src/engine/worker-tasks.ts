@@ -10,6 +10,7 @@ import type * as Worker from "../../workers/enrich-worker.js";
 interface Tasks {
   readonly enrich: typeof Worker.default;
   readonly summarize: typeof Worker.summarize;
+  readonly infer: typeof Worker.infer;
   readonly embed: typeof Worker.embed;
   readonly statistics: typeof Worker.statistics;
   readonly checkRelationships: typeof Worker.checkRelationships;

@@ -24,6 +24,22 @@ export interface SharedInferred {
   readonly extraNames: readonly string[];
 }
 
+/** The edges of tables [from, to) (`InferredCatalog.inferPart`): plain typed arrays, moved between threads. */
+export interface InferredPart {
+  readonly from: number;
+  readonly to: number;
+  /** Per table of the part, its first edge (relative to the part's first); one more at the end. */
+  readonly start: Int32Array<ArrayBuffer>;
+  /** Each edge's from column: an index string id, or -1 - k for the part's `extraNames[k]`. */
+  readonly column: Int32Array<ArrayBuffer>;
+  readonly target: Int32Array<ArrayBuffer>;
+  readonly slot: Int32Array<ArrayBuffer>;
+  readonly percent: Uint8Array<ArrayBuffer>;
+  /** The other tables the part's tables point at (a table may appear more than once). */
+  readonly referenced: Int32Array<ArrayBuffer>;
+  readonly extraNames: readonly string[];
+}
+
 function grown<T extends Ints | Bytes>(a: T, min: number, make: (n: number) => T): T {
   if (a.length >= min) return a;
   const next = make(Math.max(min, a.length * 2));
@@ -41,9 +57,13 @@ export class InferredCatalog {
   private referencedBy: Bytes;
   private count = 0;
 
-  private constructor(private readonly index: CatalogIndex) {
-    this.start = new Int32Array(index.size + 1);
-    this.referencedBy = new Uint8Array(index.size);
+  /** `tables`: how many tables it has room for (all of the index's, or none for a part). */
+  private constructor(
+    private readonly index: CatalogIndex,
+    tables = index.size,
+  ) {
+    this.start = new Int32Array(tables + 1);
+    this.referencedBy = new Uint8Array(tables);
   }
 
   /** Its arrays (trimmed) in shared memory; read with `InferredCatalog.open` beside the same index. */
@@ -74,20 +94,74 @@ export class InferredCatalog {
     return c;
   }
 
-  /** Infers every base table's edges against `index` (complete: every table added). */
+  /** Infers every base table's edges against `index` (complete: every table added), in this thread. */
   static build(index: CatalogIndex): InferredCatalog {
-    const c = new InferredCatalog(index);
-    for (const t of index.declaredTargets()) c.referencedBy[t] = 1;
-    for (let t = 0; t < index.size; t++) {
-      c.start[t] = c.count;
+    return InferredCatalog.assemble(index, index.declaredTargets(), [InferredCatalog.inferPart(index, 0, index.size)]);
+  }
+
+  /**
+   * The edges of tables [from, to) of `index`: one part of the catalog's inference, made in any thread over
+   * the shared index (the parts of a large catalog are inferred in the worker pool, side by side).
+   */
+  static inferPart(index: CatalogIndex, from: number, to: number): InferredPart {
+    const part = new InferredCatalog(index, 0);
+    const start = new Int32Array(to - from + 1);
+    const referenced: number[] = [];
+    for (let t = from; t < to; t++) {
+      start[t - from] = part.count;
       if (!index.isTargetable(t)) continue;
       for (const { edge, target } of inferTargets(index.summaryAt(t), index)) {
-        if (target !== t) c.referencedBy[target] = 1;
+        if (target !== t) referenced.push(target);
         const slot = index.findColumn(target, edge.to_column);
-        if (slot >= 0) c.push(edge.from_column, target, slot, edge.confidence);
+        if (slot >= 0) part.push(edge.from_column, target, slot, edge.confidence);
       }
     }
-    c.start[index.size] = c.count;
+    start[to - from] = part.count;
+    const n = part.count;
+    return {
+      from,
+      to,
+      start,
+      column: part.from.slice(0, n),
+      target: part.target.slice(0, n),
+      slot: part.slot.slice(0, n),
+      percent: part.percent.slice(0, n),
+      referenced: Int32Array.from(referenced),
+      extraNames: part.extraNames,
+    };
+  }
+
+  /**
+   * The catalog's inference from its parts (in any order); `declared`: the tables declared foreign keys
+   * point at (`CatalogIndex.declaredTargets` of the built index). Tables no part covers have no edges
+   * (a run interrupted while inferring).
+   */
+  static assemble(index: CatalogIndex, declared: readonly TableRef[], parts: readonly InferredPart[]): InferredCatalog {
+    const c = new InferredCatalog(index);
+    for (const t of declared) c.referencedBy[t] = 1;
+    const edges = parts.reduce((n, p) => n + p.column.length, 0);
+    c.from = new Int32Array(edges);
+    c.target = new Int32Array(edges);
+    c.slot = new Int32Array(edges);
+    c.percent = new Uint8Array(edges);
+    const byFrom = [...parts].sort((a, b) => a.from - b.from);
+    let t = 0;
+    for (const part of byFrom) {
+      for (; t < part.from; t++) c.start[t] = c.count;
+      for (; t < part.to; t++) c.start[t] = c.count + part.start[t - part.from];
+      for (const target of part.referenced) c.referencedBy[target] = 1;
+      // from columns the index did not intern are the part's own (-1 - k): renumbered into the catalog's
+      const extra = part.extraNames.map((name) => c.extraId(name));
+      for (let e = 0; e < part.column.length; e++) {
+        const id = part.column[e];
+        c.from[c.count + e] = id >= 0 ? id : extra[-1 - id];
+      }
+      c.target.set(part.target, c.count);
+      c.slot.set(part.slot, c.count);
+      c.percent.set(part.percent, c.count);
+      c.count += part.column.length;
+    }
+    for (; t <= index.size; t++) c.start[t] = c.count;
     return c;
   }
 
@@ -134,6 +208,12 @@ export class InferredCatalog {
     return true;
   }
 
+  /** The id (-1, -2, ...) of a from column the index did not intern. */
+  private extraId(name: string): number {
+    const known = this.extraNames.indexOf(name);
+    return -1 - (known >= 0 ? known : this.extraNames.push(name) - 1);
+  }
+
   private push(fromColumn: string, target: TableRef, slot: ColumnSlot, confidence: number): void {
     const n = this.count + 1;
     this.from = grown(this.from, n, (k) => new Int32Array(k));
@@ -141,12 +221,8 @@ export class InferredCatalog {
     this.slot = grown(this.slot, n, (k) => new Int32Array(k));
     this.percent = grown(this.percent, n, (k) => new Uint8Array(k));
     // a table's own columns are interned in the index; anything else (none expected) is kept here
-    let id = this.index.idOf(fromColumn);
-    if (id < 0) {
-      const known = this.extraNames.indexOf(fromColumn);
-      id = -1 - (known >= 0 ? known : this.extraNames.push(fromColumn) - 1);
-    }
-    this.from[this.count] = id;
+    const id = this.index.idOf(fromColumn);
+    this.from[this.count] = id >= 0 ? id : this.extraId(fromColumn);
     this.target[this.count] = target;
     this.slot[this.count] = slot;
     this.percent[this.count] = Math.round(confidence * 100);

@@ -6,7 +6,7 @@
  * that is not the DDL's).
  * The worker marks the table first, as the real one does before reading it.
  */
-import enrichWorker, { embed } from "../../workers/enrich-worker.js";
+import enrichWorker, { embed, infer } from "../../workers/enrich-worker.js";
 import { summarizeBatch, type SummarizeTask } from "../../src/engine/summarize-batch.js";
 import type { EnrichResult, EnrichTask } from "../../src/engine/enrich-batch.js";
 import { markStep } from "../../src/engine/table-guard.js";
@@ -40,4 +40,4 @@ export function summarize(task: SummarizeTask): ReturnType<typeof summarizeBatch
   return summarizeBatch(task);
 }
 
-export { embed };
+export { embed, infer };

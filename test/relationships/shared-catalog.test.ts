@@ -10,12 +10,15 @@ import { describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { syntheticCatalog } from "../../bench/synthetic-catalog.js";
+import { inferCatalog } from "../../src/engine/catalog-pass.js";
 import { enrichBatch, type EnrichResult, type EnrichTask } from "../../src/engine/enrich-batch.js";
+import { createEnrichPool } from "../../src/engine/pipeline.js";
+import { silentProgress } from "../../src/engine/progress.js";
 import { referencedRows, relateRows, type Relationships, shareRelationships } from "../../src/engine/relationship-stage.js";
 import { summarizeBatch } from "../../src/engine/summarize-batch.js";
 import { canonicalIdentifier, type SourceTable } from "../../src/model.js";
 import { CatalogIndex } from "../../src/relationships/catalog-index.js";
-import { inferFromNames } from "../../src/relationships/infer-from-names.js";
+import { inferFromNames, inferTargets } from "../../src/relationships/infer-from-names.js";
 import { InferredCatalog } from "../../src/relationships/inferred-catalog.js";
 import { JoinEvidence, readQueryLog } from "../../src/relationships/query-log.js";
 import { corpusTables } from "../helpers/corpus.js";
@@ -115,6 +118,30 @@ describe("the relationship step on a shared catalog", () => {
       assert.equal(opened.inferred.referenced(at(opened.index)), truth.inferred.referenced(at(truth.index)), s.identifier);
     }
     assert.throws(() => opened.index.add(summaries[0]), /read-only/);
+  });
+
+  it("the worker pool infers the catalog in parts, and the parts give every table the edges one thread infers", async (t) => {
+    const rows = catalog();
+    const { index } = await built(rows);
+    // the truth, inferred here table by table: each table's edges, and the tables some other table points at
+    const pointedAt = new Set(index.declaredTargets());
+    for (let u = 0; u < index.size; u++) {
+      if (!index.isTargetable(u)) continue;
+      for (const { target } of inferTargets(index.summaryAt(u), index)) if (target !== u) pointedAt.add(target);
+    }
+    const pool = createEnrichPool(2);
+    t.after(() => pool.destroy());
+    // another index of the same rows, since sharing leaves the built one to be dropped; 7-table parts: the corpus tables span several
+    const { opened } = await inferCatalog(pool, (await built(rows)).index, undefined, 2, silentProgress, undefined, 7);
+    let edges = 0;
+    for (const s of summarizeBatch({ rows, dialect: "unknown" })) {
+      const want = inferFromNames(s, index);
+      assert.deepEqual(opened.inferred.edgesFor(s), want, s.identifier);
+      edges += want.length;
+      const at = index.locate(s.databaseName, s.schemaName, s.tableName);
+      assert.equal(opened.inferred.referenced(opened.index.locate(s.databaseName, s.schemaName, s.tableName)), pointedAt.has(at), s.identifier);
+    }
+    assert.ok(edges > 400 && pointedAt.size > 30, `${edges} edges and ${pointedAt.size} referenced tables to compare`);
   });
 
   it("a row the LLM fallback recovered (not related) is related on the main thread; the others are left as they are", async () => {
