@@ -12,7 +12,7 @@ import { type Bytes, ChainMap, type Ints, type SharedChainMap, sharedCopy } from
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
 import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
-import { GrowingStrings, hashString, readSharedJson, sharedJson, shareStrings, type SharedStrings, SharedStringList, type StringList } from "./string-list.js";
+import { GrowingStrings, hashString, readSharedJson, sharedJson, type SharedStrings, SharedStringList, type StringList } from "./string-list.js";
 
 /** What inference needs to know about one table (the engine builds one per table in its pre-pass). */
 export interface TableSummary {
@@ -171,11 +171,11 @@ const ABBREVIATION_HITS_KEPT = 200_000;
 
 export class CatalogIndex {
   // interned strings (names as written, and lower-case lookup keys)
-  private strings: StringList = new GrowingStrings(true);
+  private strings: StringList = new GrowingStrings({ interned: true });
   // per table
-  private names: StringList = new GrowingStrings(false);
-  /** `tableEntity(name)`: the same string object as the name when they are equal. */
-  private entities: StringList = new GrowingStrings(false);
+  private names: StringList = new GrowingStrings();
+  /** `tableEntity(name)`: stored once, in `names`, when they are equal. */
+  private entities: StringList = new GrowingStrings({ fallback: this.names as GrowingStrings });
   /** Read from shared memory (`open`): nothing may be added. */
   private frozen = false;
   private dbOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
@@ -242,7 +242,8 @@ export class CatalogIndex {
     this.schemaOf[ref] = this.intern(t.schemaName);
     this.scopeOfTable[ref] = scope;
     const entity = tableEntity(t.tableName);
-    (this.entities as GrowingStrings).push(entity === t.tableName ? t.tableName : entity);
+    if (entity === t.tableName) (this.entities as GrowingStrings).pushSame();
+    else (this.entities as GrowingStrings).push(entity);
     this.parentOf[ref] = t.inherits !== undefined ? this.intern(lastPart(t.inherits).toLowerCase()) : -1;
     const target = isTarget(t);
     this.targetable[ref] = target ? 1 : 0;
@@ -685,9 +686,9 @@ export class CatalogIndex {
     return {
       count: this.count,
       columnsUsed: this.columnsUsed,
-      strings: shareStrings(this.strings, { interned: true }),
-      names: shareStrings(this.names),
-      entities: shareStrings(this.entities, { fallback: this.names }),
+      strings: (this.strings as GrowingStrings).share(),
+      names: (this.names as GrowingStrings).share(),
+      entities: (this.entities as GrowingStrings).share(),
       tables: {
         dbOf: sharedCopy(this.dbOf),
         schemaOf: sharedCopy(this.schemaOf),
@@ -716,7 +717,7 @@ export class CatalogIndex {
     index.columnsUsed = shared.columnsUsed;
     index.strings = new SharedStringList(shared.strings);
     index.names = new SharedStringList(shared.names);
-    index.entities = new SharedStringList(shared.entities, index.names);
+    index.entities = new SharedStringList(shared.entities, index.names as SharedStringList);
     const t = shared.tables;
     [index.dbOf, index.schemaOf, index.scopeOfTable, index.parentOf, index.columnStart, index.columnCount] = [t.dbOf, t.schemaOf, t.scopeOfTable, t.parentOf, t.columnStart, t.columnCount];
     [index.targetable, index.keyPercent, index.sortedByScope, index.sortedGlobal] = [t.targetable, t.keyPercent, t.sortedByScope, t.sortedGlobal];
@@ -730,11 +731,9 @@ export class CatalogIndex {
     return index;
   }
 
-  /** Bytes held by the index's arrays and interned strings (an estimate: V8 adds per-string and per-entry overhead). */
+  /** Bytes held by the index's arrays (its strings included). */
   get bytes(): number {
-    let strings = 0;
-    for (let i = 0; i < this.strings.length; i++) strings += this.strings.at(i).length + 16 + 40; // chars, header, Map entry
-    for (let t = 0; t < this.count; t++) strings += this.names.at(t).length + 24 + (this.entities.at(t) === this.names.at(t) ? 8 : this.entities.at(t).length + 24);
+    const strings = this.strings.bytes + this.names.bytes + this.entities.bytes;
     const tableArrays = this.dbOf.length * (4 * 8 + 2);
     const columnArrays = this.columnName.length * 6;
     const sorted = (this.sortedByScope?.length ?? 0) * 4 + (this.sortedGlobal?.length ?? 0) * 4;
@@ -752,7 +751,7 @@ export class CatalogIndex {
       const mid = (lo + hi) >>> 1;
       const t = order[mid];
       const s = scope === GLOBAL ? GLOBAL : this.scopeOfTable[t];
-      if (s < scope || (s === scope && this.entities.at(t) < entity)) lo = mid + 1;
+      if (s < scope || (s === scope && this.entities.compareTo(t, entity) < 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -805,7 +804,7 @@ export class CatalogIndex {
     this.settle();
     if (this.sortedByScope === null) {
       const order = this.allTables();
-      order.sort((a, b) => this.scopeOfTable[a] - this.scopeOfTable[b] || compare(this.entities.at(a), this.entities.at(b)));
+      order.sort((a, b) => this.scopeOfTable[a] - this.scopeOfTable[b] || this.entities.compare(a, b));
       this.sortedByScope = order;
     }
     return this.sortedByScope;
@@ -815,7 +814,7 @@ export class CatalogIndex {
     this.settle();
     if (this.sortedGlobal === null) {
       const order = this.allTables();
-      order.sort((a, b) => compare(this.entities.at(a), this.entities.at(b)));
+      order.sort((a, b) => this.entities.compare(a, b));
       this.sortedGlobal = order;
     }
     return this.sortedGlobal;
@@ -869,10 +868,6 @@ export class CatalogIndex {
 
 /** The key of a hashed lookup. */
 const hash = hashString;
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function lastPart(name: string): string {
   const i = name.lastIndexOf(".");
