@@ -7,8 +7,8 @@
  * nothing awaits it is kept as the writer's error and reported by the pipeline, never as an unhandled rejection.
  */
 import type * as lancedb from "@lancedb/lancedb";
-import { canonicalIdentifier, type V1Row } from "../model.js";
-import { sourceTablesOf, v1RowsToArrow } from "../store/arrow-rows.js";
+import type { V1Row } from "../model.js";
+import { nonCanonicalIdentifiersOf, v1RowsToArrow } from "../store/arrow-rows.js";
 import { ParseFailureLog, recordEmbeddingFailures } from "../store/migration-state.js";
 import { scanBatches } from "../store/schema-store.js";
 import { markVectors } from "../store/vector-state.js";
@@ -224,10 +224,7 @@ export class BatchWriter {
 async function nonCanonicalIdentifiers(table: lancedb.Table): Promise<IdentifierSet> {
   const out = new IdentifierSet();
   for await (const batch of scanBatches(table, { columns: ["identifier", "catalog_name", "database_name", "schema_name", "table_name"] })) {
-    for (const t of sourceTablesOf(batch)) {
-      const canonical = canonicalIdentifier(t);
-      if (t.tableName === "" || canonical !== t.identifier) out.add(t.identifier);
-    }
+    for (const identifier of nonCanonicalIdentifiersOf(batch)) out.add(identifier);
   }
   return out;
 }

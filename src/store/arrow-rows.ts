@@ -19,7 +19,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import type { SourceTable, StoredFields, TableType, V1Row } from "../model.js";
+import { canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
 import type { ReportRow } from "../report/coverage.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
@@ -393,6 +393,61 @@ export function reportRowsOf(batch: RecordBatch): ReportRow[] {
       relationship_metadata: relationships(i),
       metadata_version: v === null ? null : Number(v),
     };
+  }
+  return out;
+}
+
+/** A utf8 or binary column's bytes, read in place: value i is `values[start(i) .. end(i))`, a null value empty. */
+interface RawText {
+  readonly values: Uint8Array;
+  start(i: number): number;
+  end(i: number): number;
+}
+
+function rawText(batch: RecordBatch, name: string): RawText | undefined {
+  const column = batch.getChild(name);
+  if (!column) return { values: new Uint8Array(0), start: () => 0, end: () => 0 };
+  const type = column.type;
+  if (column.data.length !== 1 || !(DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))) return undefined;
+  const data = column.data[0] as Data<Utf8>;
+  const offsets = data.valueOffsets;
+  const start = (i: number): number => (data.getValid(i) ? Number(offsets[i]) : 0);
+  return { values: data.values, start, end: (i) => (data.getValid(i) ? Number(offsets[i + 1]) : 0) };
+}
+
+const DOT = 0x2e;
+
+/**
+ * The identifiers of a batch's rows that are not their row's canonical identifier (catalog.database.schema.table,
+ * empty parts left out; `canonicalIdentifier`), or whose table name is empty. The stored bytes are compared in
+ * place, so a scan of every row of a large store decodes only the identifiers it returns.
+ */
+export function nonCanonicalIdentifiersOf(batch: RecordBatch): string[] {
+  const id = rawText(batch, "identifier");
+  const parts = ["catalog_name", "database_name", "schema_name", "table_name"].map((name) => rawText(batch, name));
+  if (id === undefined || parts.some((p) => p === undefined)) {
+    return sourceTablesOf(batch)
+      .filter((t) => t.tableName === "" || canonicalIdentifier(t) !== t.identifier)
+      .map((t) => t.identifier);
+  }
+  const raw = parts as RawText[];
+  const table = raw[3];
+  const out: string[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const idEnd = id.end(i);
+    let at = id.start(i);
+    let same = table.end(i) > table.start(i);
+    let first = true;
+    for (let p = 0; p < 4 && same; p++) {
+      const part = raw[p];
+      const end = part.end(i);
+      let k = part.start(i);
+      if (k === end) continue;
+      if (!first) same = at < idEnd && id.values[at++] === DOT;
+      first = false;
+      for (; same && k < end; k++, at++) same = at < idEnd && id.values[at] === part.values[k];
+    }
+    if (!same || at !== idEnd) out.push(LENIENT_UTF8.decode(id.values.subarray(id.start(i), idEnd)));
   }
   return out;
 }

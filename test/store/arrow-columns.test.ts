@@ -7,8 +7,8 @@ import path from "node:path";
 import { test } from "node:test";
 import * as lancedb from "@lancedb/lancedb";
 import { type Table, vectorFromArray } from "apache-arrow";
-import type { V1Row } from "../../src/model.js";
-import { v1RowsToArrow } from "../../src/store/arrow-rows.js";
+import { canonicalIdentifier, type SourceTable, type V1Row } from "../../src/model.js";
+import { nonCanonicalIdentifiersOf, v0RowsToArrow, v1RowsToArrow } from "../../src/store/arrow-rows.js";
 import { v1Schema } from "../../src/store/schemas.js";
 import { tempDir } from "../helpers/env.js";
 
@@ -98,4 +98,27 @@ test("what LanceDB stores from those columns reads back as the rows", async (t) 
     assert.equal(got.last_updated[i], String(r.last_updated));
   }
   db.close();
+});
+
+test("the rows whose identifier is not their canonical one are found from the stored bytes as from the decoded names", () => {
+  const names = ["orders", "Straße", "客户", "𝔘𝔫𝔦", "a.b", ""];
+  const rows: SourceTable[] = [];
+  for (const catalog of ["", "cat"]) {
+    for (const database of ["", "db", "Straße"]) {
+      for (const schema of ["", "public"]) {
+        for (const table of names) {
+          const parts = { catalogName: catalog, databaseName: database, schemaName: schema, tableName: table };
+          const canonical = canonicalIdentifier(parts);
+          // the canonical identifier, and the ways old stores got it wrong: a part missing, a prefix, a case change, a trailing dot, another separator
+          for (const identifier of [canonical, canonical.slice(canonical.indexOf(".") + 1), `x.${canonical}`, canonical.toUpperCase(), `${canonical}.`, canonical.replace(".", "_"), ""]) {
+            rows.push({ identifier, ...parts, tableType: "table", definition: "" });
+          }
+        }
+      }
+    }
+  }
+  const batch = v0RowsToArrow(rows, new Float32Array(rows.length * DIM), DIM).batches[0];
+  const expected = rows.filter((t) => t.tableName === "" || canonicalIdentifier(t) !== t.identifier).map((t) => t.identifier);
+  assert.ok(expected.length > 100 && expected.length < rows.length - 50, `${expected.length} of ${rows.length} rows not canonical`);
+  assert.deepEqual(nonCanonicalIdentifiersOf(batch), expected);
 });
