@@ -2,10 +2,10 @@
  * The catalog pre-pass: relationships are inferred across the whole catalog, not per batch, so before the
  * main pass every table's names, columns and keys are read (in the workers) into one compact index.
  */
+import { randomUUID } from "node:crypto";
 import type * as lancedb from "@lancedb/lancedb";
 import type { Piscina } from "piscina";
 import { unreadStructure } from "../ddl/parse-ddl.js";
-import { randomUUID } from "node:crypto";
 import type { Dialect } from "../model.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { InferredCatalog, type InferredPart } from "../relationships/inferred-catalog.js";

@@ -136,9 +136,16 @@ export function v0RowsToArrow(rows: readonly SourceTable[], vectors: Float32Arra
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** For reading only (the report): bytes that are not UTF-8 read as U+FFFD instead of stopping the report. */
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** A text column's value `i` as it is stored: `get(i)` of a utf8 or binary column, or null. */
 type TextAt = (i: number) => string | null;
+
+/** utf8 and binary columns (large or not): each value is a run of bytes between two offsets. */
+function holdsBytesWithOffsets(type: DataType): boolean {
+  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type);
+}
 
 /**
  * Read a utf8 or binary column's values from their bytes, decoded as UTF-8 byte for byte: apache-arrow's
@@ -147,8 +154,7 @@ type TextAt = (i: number) => string | null;
  * Other columns (dictionaries) are read with `get`.
  */
 function textAt(column: { readonly data: readonly Data[]; readonly type: DataType; get(i: number): unknown }, decoder = UTF8): TextAt {
-  const type = column.type;
-  if (!(DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))) {
+  if (!holdsBytesWithOffsets(column.type)) {
     return (i) => {
       const v = column.get(i);
       return v === null || v === undefined ? null : v instanceof Uint8Array ? decoder.decode(v) : String(v);
@@ -179,9 +185,9 @@ export function isStoredText(value: unknown): boolean {
   }
 }
 
-function textColumn(batch: RecordBatch, name: string): TextAt {
+function textColumn(batch: RecordBatch, name: string, decoder = UTF8): TextAt {
   const col = batch.getChild(name);
-  return col ? textAt(col) : () => null;
+  return col ? textAt(col, decoder) : () => null;
 }
 
 function stringColumn(batch: RecordBatch, name: string): (i: number) => string {
@@ -336,9 +342,6 @@ export function withNewVectors(table: Table, texts: readonly string[], vectors: 
   return tableFrom(schema, children, texts.length);
 }
 
-/** For reading only (the report): bytes that are not UTF-8 read as U+FFFD instead of stopping the report. */
-const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
-
 /** A list-of-text column's value `i` (business_tags), or null. */
 function textListAt(column: { readonly data: readonly Data[]; get(i: number): unknown }): (i: number) => string[] | null {
   if (column.data.length !== 1 || !DataType.isList(column.data[0].type)) {
@@ -359,10 +362,7 @@ function textListAt(column: { readonly data: readonly Data[]; get(i: number): un
 
 /** The rows of a scanned batch as the coverage report reads them; columns the batch lacks read as null. */
 export function reportRowsOf(batch: RecordBatch): ReportRow[] {
-  const text = (name: string): TextAt => {
-    const col = batch.getChild(name);
-    return col ? textAt(col, LENIENT_UTF8) : () => null;
-  };
+  const text = (name: string): TextAt => textColumn(batch, name, LENIENT_UTF8);
   const number = (name: string): ((i: number) => number | bigint | null) => {
     const col = batch.getChild(name);
     return col ? (i) => col.get(i) as number | bigint | null : () => null;
@@ -407,8 +407,7 @@ interface RawText {
 function rawText(batch: RecordBatch, name: string): RawText | undefined {
   const column = batch.getChild(name);
   if (!column) return { values: new Uint8Array(0), start: () => 0, end: () => 0 };
-  const type = column.type;
-  if (column.data.length !== 1 || !(DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type))) return undefined;
+  if (column.data.length !== 1 || !holdsBytesWithOffsets(column.type)) return undefined;
   const data = column.data[0] as Data<Utf8>;
   const offsets = data.valueOffsets;
   const start = (i: number): number => (data.getValid(i) ? Number(offsets[i]) : 0);
