@@ -8,7 +8,8 @@
  * are typed-array multimaps (`ChainMap`). Measured in test/relationships/catalog-index.test.ts.
  */
 import type { ForeignKey, SourceTable, TableKeys, TableStructure, TableType } from "../model.js";
-import { type Bytes, ChainMap, type Ints, type SharedChainMap, sharedCopy } from "./chain-map.js";
+import { ChainMap, type SharedChainMap } from "./chain-map.js";
+import { type Bytes, grownShared, type Ints, sharedBytes, sharedCopy, sharedInts, trimmedShared } from "./shared-arrays.js";
 import { typeClass, type TypeClass } from "./column-types.js";
 import { impliedKeyOf } from "./implied-key.js";
 import { abbreviates, contracts, moduleStrippedEntity, prefixedStem, stemNames, tableEntity } from "./naming.js";
@@ -148,20 +149,6 @@ const SINGLE_KEY = KEY.soleKey | KEY.soleUnique | KEY.implied;
 /** Scope 0 of the lookups: the whole catalog. Real scopes (database + schema) are 1, 2, ... */
 const GLOBAL = 0;
 
-function grown(a: Int32Array<ArrayBufferLike>, min: number): Int32Array<ArrayBufferLike> {
-  if (a.length >= min) return a;
-  const next = new Int32Array(Math.max(min, a.length * 2));
-  next.set(a);
-  return next;
-}
-
-function grownBytes(a: Uint8Array<ArrayBufferLike>, min: number): Uint8Array<ArrayBufferLike> {
-  if (a.length >= min) return a;
-  const next = new Uint8Array(Math.max(min, a.length * 2));
-  next.set(a);
-  return next;
-}
-
 /** A table of the index is its position (0 .. size-1); a column is a slot in the column pool. */
 export type TableRef = number;
 export type ColumnSlot = number;
@@ -176,25 +163,25 @@ export class CatalogIndex {
   private names: StringList = new GrowingStrings();
   /** `tableEntity(name)`: stored once, in `names`, when they are equal. */
   private entities: StringList = new GrowingStrings({ fallback: this.names as GrowingStrings });
-  /** Read from shared memory (`open`): nothing may be added. */
+  /** Shared (`share`) or read from shared memory (`open`): other threads read its arrays, nothing may be added. */
   private frozen = false;
-  private dbOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private schemaOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private scopeOfTable: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private parentOf: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private columnStart: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private columnCount: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private dbOf: Ints = sharedInts(1024);
+  private schemaOf: Ints = sharedInts(1024);
+  private scopeOfTable: Ints = sharedInts(1024);
+  private parentOf: Ints = sharedInts(1024);
+  private columnStart: Ints = sharedInts(1024);
+  private columnCount: Ints = sharedInts(1024);
   /** 1 when other tables may point at it (a base table, not temporary); else 0. */
-  private targetable: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
+  private targetable: Bytes = sharedBytes(1024);
   /** The implied key's confidence in percent (100 when the key is declared, or there is none). */
-  private keyPercent: Uint8Array<ArrayBufferLike> = new Uint8Array(1024);
+  private keyPercent: Bytes = sharedBytes(1024);
   /** The sniffed dialect (an interned string; -1: none) and the hash of the DDL it was sniffed from. */
-  private sniffedDialect: Int32Array<ArrayBufferLike> = new Int32Array(1024);
-  private definitionHash: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  private sniffedDialect: Ints = sharedInts(1024);
+  private definitionHash: Ints = sharedInts(1024);
   // column pool
-  private columnName: Int32Array<ArrayBufferLike> = new Int32Array(4096);
-  private columnFlags: Uint8Array<ArrayBufferLike> = new Uint8Array(4096);
-  private columnType: Uint8Array<ArrayBufferLike> = new Uint8Array(4096);
+  private columnName: Ints = sharedInts(4096);
+  private columnFlags: Bytes = sharedBytes(4096);
+  private columnType: Bytes = sharedBytes(4096);
   private columnsUsed = 0;
   // scopes: lower "db\0schema" -> 1, 2, ...
   private scopes = new Map<string, number>();
@@ -257,9 +244,9 @@ export class CatalogIndex {
 
     const start = this.columnsUsed;
     this.columnsUsed += t.columns.length;
-    this.columnName = grown(this.columnName, this.columnsUsed);
-    this.columnFlags = grownBytes(this.columnFlags, this.columnsUsed);
-    this.columnType = grownBytes(this.columnType, this.columnsUsed);
+    this.columnName = grownShared(this.columnName, this.columnsUsed);
+    this.columnFlags = grownShared(this.columnFlags, this.columnsUsed);
+    this.columnType = grownShared(this.columnType, this.columnsUsed);
     this.columnStart[ref] = start;
     this.columnCount[ref] = t.columns.length;
     // a view or a temporary table has no key another table could point at
@@ -683,6 +670,7 @@ export class CatalogIndex {
     this.settle();
     this.scopeOrder();
     this.globalOrder();
+    this.frozen = true;
     return {
       count: this.count,
       columnsUsed: this.columnsUsed,
@@ -784,19 +772,19 @@ export class CatalogIndex {
     this.settled = true;
     if (this.pendingKeys.length > 0) this.applyKeysOfOthers();
     const n = this.count;
-    this.dbOf = this.dbOf.slice(0, n);
-    this.schemaOf = this.schemaOf.slice(0, n);
-    this.scopeOfTable = this.scopeOfTable.slice(0, n);
-    this.parentOf = this.parentOf.slice(0, n);
-    this.columnStart = this.columnStart.slice(0, n);
-    this.columnCount = this.columnCount.slice(0, n);
-    this.targetable = this.targetable.slice(0, n);
-    this.keyPercent = this.keyPercent.slice(0, n);
-    this.sniffedDialect = this.sniffedDialect.slice(0, n);
-    this.definitionHash = this.definitionHash.slice(0, n);
-    this.columnName = this.columnName.slice(0, this.columnsUsed);
-    this.columnFlags = this.columnFlags.slice(0, this.columnsUsed);
-    this.columnType = this.columnType.slice(0, this.columnsUsed);
+    this.dbOf = trimmedShared(this.dbOf, n);
+    this.schemaOf = trimmedShared(this.schemaOf, n);
+    this.scopeOfTable = trimmedShared(this.scopeOfTable, n);
+    this.parentOf = trimmedShared(this.parentOf, n);
+    this.columnStart = trimmedShared(this.columnStart, n);
+    this.columnCount = trimmedShared(this.columnCount, n);
+    this.targetable = trimmedShared(this.targetable, n);
+    this.keyPercent = trimmedShared(this.keyPercent, n);
+    this.sniffedDialect = trimmedShared(this.sniffedDialect, n);
+    this.definitionHash = trimmedShared(this.definitionHash, n);
+    this.columnName = trimmedShared(this.columnName, this.columnsUsed);
+    this.columnFlags = trimmedShared(this.columnFlags, this.columnsUsed);
+    this.columnType = trimmedShared(this.columnType, this.columnsUsed);
     for (const map of [this.byEntity, this.byModuleEntity, this.byKeyName, this.byKeyStem]) map.trim();
   }
 
@@ -820,24 +808,24 @@ export class CatalogIndex {
     return this.sortedGlobal;
   }
 
-  private allTables(): Int32Array {
-    const order = new Int32Array(this.count);
+  private allTables(): Int32Array<SharedArrayBuffer> {
+    const order = sharedInts(this.count);
     for (let i = 0; i < this.count; i++) order[i] = i;
     return order;
   }
 
   private ensureTables(n: number): void {
     if (n <= this.dbOf.length) return;
-    this.dbOf = grown(this.dbOf, n);
-    this.schemaOf = grown(this.schemaOf, n);
-    this.scopeOfTable = grown(this.scopeOfTable, n);
-    this.parentOf = grown(this.parentOf, n);
-    this.columnStart = grown(this.columnStart, n);
-    this.columnCount = grown(this.columnCount, n);
-    this.targetable = grownBytes(this.targetable, n);
-    this.keyPercent = grownBytes(this.keyPercent, n);
-    this.sniffedDialect = grown(this.sniffedDialect, n);
-    this.definitionHash = grown(this.definitionHash, n);
+    this.dbOf = grownShared(this.dbOf, n);
+    this.schemaOf = grownShared(this.schemaOf, n);
+    this.scopeOfTable = grownShared(this.scopeOfTable, n);
+    this.parentOf = grownShared(this.parentOf, n);
+    this.columnStart = grownShared(this.columnStart, n);
+    this.columnCount = grownShared(this.columnCount, n);
+    this.targetable = grownShared(this.targetable, n);
+    this.keyPercent = grownShared(this.keyPercent, n);
+    this.sniffedDialect = grownShared(this.sniffedDialect, n);
+    this.definitionHash = grownShared(this.definitionHash, n);
   }
 
   private scopeId(databaseName: string, schemaName: string, create: boolean): number {

@@ -7,18 +7,9 @@
  * newest first.
  */
 
+import { grownShared, type Ints, sharedCopy, sharedInts, trimmedShared } from "./shared-arrays.js";
+
 const EMPTY = -1;
-
-function grow<T extends Int32Array<ArrayBufferLike>>(a: T, min: number, make: (n: number) => T): T {
-  if (a.length >= min) return a;
-  const next = make(Math.max(min, a.length * 2));
-  next.set(a);
-  return next;
-}
-
-/** Typed arrays over ordinary or shared memory (a built index's own, or one opened from shared memory). */
-export type Ints = Int32Array<ArrayBufferLike>;
-export type Bytes = Uint8Array<ArrayBufferLike>;
 
 /** A ChainMap's arrays in shared memory: other threads read the same map without a copy. */
 export interface SharedChainMap {
@@ -31,24 +22,20 @@ export interface SharedChainMap {
   readonly used: number;
 }
 
-/** `a` copied into a SharedArrayBuffer (posting it to a worker then shares the memory instead of copying it). */
-export function sharedCopy<T extends Int32Array<ArrayBufferLike> | Uint8Array<ArrayBufferLike> | Uint16Array<ArrayBufferLike>>(a: T): T {
-  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
-
+/**
+ * Built in shared memory (shared-arrays.ts): `share` hands out the map's own arrays, so the map must not be
+ * added to after it (`CatalogIndex.share` freezes its maps' owner).
+ */
 export class ChainMap {
   /** Slot -> scope, key, head entry (EMPTY when the slot is free). */
-  private slotScope: Int32Array<ArrayBufferLike> = new Int32Array(64);
-  private slotKey: Int32Array<ArrayBufferLike> = new Int32Array(64);
-  private slotHead: Int32Array<ArrayBufferLike> = new Int32Array(64).fill(EMPTY);
+  private slotScope: Ints = sharedInts(64);
+  private slotKey: Ints = sharedInts(64);
+  private slotHead: Ints = sharedInts(64).fill(EMPTY);
   private used = 0;
   /** Entry pool: table, column (or -1), next entry. */
-  private entryTable: Int32Array<ArrayBufferLike> = new Int32Array(64);
-  private entryColumn: Int32Array<ArrayBufferLike> = new Int32Array(64);
-  private entryNext: Int32Array<ArrayBufferLike> = new Int32Array(64);
+  private entryTable: Ints = sharedInts(64);
+  private entryColumn: Ints = sharedInts(64);
+  private entryNext: Ints = sharedInts(64);
   private entries = 0;
 
   /** The map's arrays (trimmed) in shared memory; `ChainMap.open` reads them read-only in any thread. */
@@ -89,9 +76,9 @@ export class ChainMap {
       this.used++;
     }
     const e = this.entries++;
-    this.entryTable = grow(this.entryTable, this.entries, (n) => new Int32Array(n));
-    this.entryColumn = grow(this.entryColumn, this.entries, (n) => new Int32Array(n));
-    this.entryNext = grow(this.entryNext, this.entries, (n) => new Int32Array(n));
+    this.entryTable = grownShared(this.entryTable, this.entries);
+    this.entryColumn = grownShared(this.entryColumn, this.entries);
+    this.entryNext = grownShared(this.entryNext, this.entries);
     this.entryTable[e] = table;
     this.entryColumn[e] = column;
     this.entryNext[e] = this.slotHead[slot];
@@ -118,9 +105,9 @@ export class ChainMap {
   /** Gives back the unused tail of the entry pool (after the last add of a build). */
   trim(): void {
     if (this.entryTable.length === this.entries) return;
-    this.entryTable = this.entryTable.slice(0, this.entries);
-    this.entryColumn = this.entryColumn.slice(0, this.entries);
-    this.entryNext = this.entryNext.slice(0, this.entries);
+    this.entryTable = trimmedShared(this.entryTable, this.entries);
+    this.entryColumn = trimmedShared(this.entryColumn, this.entries);
+    this.entryNext = trimmedShared(this.entryNext, this.entries);
   }
 
   /** Bytes held by the typed arrays. */
@@ -138,9 +125,9 @@ export class ChainMap {
 
   private rehash(size: number): void {
     const [scopes, keys, heads] = [this.slotScope, this.slotKey, this.slotHead];
-    this.slotScope = new Int32Array(size);
-    this.slotKey = new Int32Array(size);
-    this.slotHead = new Int32Array(size).fill(EMPTY);
+    this.slotScope = sharedInts(size);
+    this.slotKey = sharedInts(size);
+    this.slotHead = sharedInts(size).fill(EMPTY);
     for (let i = 0; i < heads.length; i++) {
       if (heads[i] === EMPTY) continue;
       const slot = this.find(scopes[i], keys[i]);

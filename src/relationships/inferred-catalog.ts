@@ -8,7 +8,7 @@
  * so `share` puts it in shared memory for the worker threads, beside the index.
  */
 import type { RelationshipEdge } from "../model.js";
-import { type Bytes, type Ints, sharedCopy } from "./chain-map.js";
+import { type Bytes, type Ints, sharedCopy } from "./shared-arrays.js";
 import type { CatalogIndex, ColumnSlot, TableRef, TableSummary } from "./catalog-index.js";
 import { inferFromNames, inferTargets, NAME_INFERENCE } from "./infer-from-names.js";
 

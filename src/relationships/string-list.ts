@@ -4,7 +4,7 @@
  * code units, so every worker thread reads the one copy instead of holding its own (at 10^6 tables a copy
  * of the names alone is ~60 MB of JS heap per thread).
  */
-import { sharedCopy } from "./chain-map.js";
+import { grownShared, sharedBytes, sharedCopy, sharedInts, sharedUnits, trimmedShared } from "./shared-arrays.js";
 
 export interface StringList {
   at(i: number): string;
@@ -135,8 +135,8 @@ abstract class CodeUnitStrings implements StringList {
 
 /** A list being built in one thread; `share` copies it, trimmed, into shared memory. */
 export class GrowingStrings extends CodeUnitStrings {
-  protected chars: Uint16Array<ArrayBufferLike> = new Uint16Array(1 << 14);
-  protected starts: Int32Array<ArrayBufferLike> = new Int32Array(1024);
+  protected chars: Uint16Array<ArrayBufferLike> = sharedUnits(1 << 14);
+  protected starts: Int32Array<ArrayBufferLike> = sharedInts(1024);
   protected same: Uint8Array<ArrayBufferLike> | undefined;
   protected lookup: Int32Array<ArrayBufferLike> | undefined;
   private count = 0;
@@ -144,8 +144,8 @@ export class GrowingStrings extends CodeUnitStrings {
   /** `interned`: each string once, found again by `intern`/`indexOf`. `fallback`: `pushSame` refers to its strings. */
   constructor(options: { readonly interned?: boolean; readonly fallback?: GrowingStrings } = {}) {
     super(options.fallback);
-    this.lookup = options.interned ? new Int32Array(1024).fill(-1) : undefined;
-    this.same = options.fallback ? new Uint8Array(1024) : undefined;
+    this.lookup = options.interned ? sharedInts(1024).fill(-1) : undefined;
+    this.same = options.fallback ? sharedBytes(1024) : undefined;
   }
 
   get length(): number {
@@ -155,11 +155,7 @@ export class GrowingStrings extends CodeUnitStrings {
   push(s: string): number {
     const i = this.next();
     const at = this.starts[i];
-    if (at + s.length > this.chars.length) {
-      const chars = new Uint16Array(Math.max(at + s.length, 2 * this.chars.length));
-      chars.set(this.chars.subarray(0, at));
-      this.chars = chars;
-    }
+    this.chars = grownShared(this.chars, at + s.length);
     for (let k = 0; k < s.length; k++) this.chars[at + k] = s.charCodeAt(k);
     this.starts[i + 1] = at + s.length;
     return i;
@@ -182,29 +178,20 @@ export class GrowingStrings extends CodeUnitStrings {
     return id;
   }
 
+  /** Its arrays, trimmed, for other threads: the list keeps the trimmed ones and must not grow after. */
   share(): SharedStrings {
     const n = this.count;
-    return {
-      chars: sharedCopy(this.chars.subarray(0, this.starts[n])),
-      starts: sharedCopy(this.starts.subarray(0, n + 1)),
-      ...(this.same ? { same: sharedCopy(this.same.subarray(0, n)) } : {}),
-      ...(this.lookup ? { lookup: sharedCopy(this.lookup) } : {}),
-    };
+    this.chars = trimmedShared(this.chars, this.starts[n]);
+    this.starts = trimmedShared(this.starts, n + 1);
+    if (this.same) this.same = trimmedShared(this.same, n);
+    return { chars: this.chars, starts: this.starts, ...(this.same ? { same: this.same } : {}), ...(this.lookup ? { lookup: this.lookup } : {}) };
   }
 
   /** Room for one more string: its position. */
   private next(): number {
     const i = this.count++;
-    if (this.count + 1 > this.starts.length) {
-      const starts = new Int32Array(2 * this.starts.length);
-      starts.set(this.starts);
-      this.starts = starts;
-      if (this.same) {
-        const same = new Uint8Array(starts.length);
-        same.set(this.same);
-        this.same = same;
-      }
-    }
+    this.starts = grownShared(this.starts, this.count + 1);
+    if (this.same) this.same = grownShared(this.same, this.starts.length);
     return i;
   }
 
@@ -217,7 +204,7 @@ export class GrowingStrings extends CodeUnitStrings {
   }
 
   private rehash(size: number): void {
-    this.lookup = new Int32Array(size).fill(-1);
+    this.lookup = sharedInts(size).fill(-1);
     for (let id = 0; id < this.count; id++) this.place(id);
   }
 }

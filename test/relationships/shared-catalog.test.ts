@@ -118,6 +118,24 @@ describe("the relationship step on a shared catalog", () => {
       assert.equal(opened.inferred.referenced(at(opened.index)), truth.inferred.referenced(at(truth.index)), s.identifier);
     }
     assert.throws(() => opened.index.add(summaries[0]), /read-only/);
+    // the built index shared its own memory (nothing was copied to share it): it cannot change under the readers
+    assert.throws(() => truth.index.add(summaries[0]), /read-only/);
+  });
+
+  it("sharing an index built in shared memory copies nothing: the handles are the index's own arrays", async () => {
+    const { index } = await built(catalog());
+    const first = index.share();
+    const again = index.share();
+    const buffers = (s: ReturnType<CatalogIndex["share"]>): ArrayBufferLike[] => [
+      ...Object.values(s.tables).map((a) => a.buffer),
+      ...Object.values(s.columns).map((a) => a.buffer),
+      ...Object.values(s.chains).flatMap((c) => [c.slotHead.buffer, c.entryTable.buffer, c.entryNext.buffer]),
+      s.names.chars.buffer,
+      s.strings.chars.buffer,
+    ];
+    for (const b of buffers(first)) assert.ok(b instanceof SharedArrayBuffer);
+    assert.deepEqual(buffers(again), buffers(first));
+    buffers(again).forEach((b, i) => assert.equal(b, buffers(first)[i], `array ${i} was copied`));
   });
 
   it("the worker pool infers the catalog in parts, and the parts give every table the edges one thread infers", async (t) => {
