@@ -45,6 +45,23 @@ export interface SourceTable {
   readonly definitionNull?: boolean;
 }
 
+/**
+ * A table as the catalog pass hands it to a worker: its names, and where its DDL lies in the batch's bytes
+ * (`CatalogBatch.ddl`, shared memory). The coordinator never holds the DDL as JS strings: held while the
+ * workers read it, they outlived the young generation and grew the main heap to 4x its live size.
+ */
+export interface CatalogRow extends Omit<SourceTable, "definition" | "stored" | "storedVector"> {
+  /** Its DDL is bytes [ddlStart, ddlStart + ddlBytes) of the batch's `ddl` (UTF-8). */
+  readonly ddlStart: number;
+  readonly ddlBytes: number;
+}
+
+/** A scanned batch for the catalog pass: the tables' names, and their DDL as one run of UTF-8 bytes in shared memory. */
+export interface CatalogBatch {
+  readonly rows: readonly CatalogRow[];
+  readonly ddl: Uint8Array<SharedArrayBuffer>;
+}
+
 export interface ColumnInfo {
   readonly name: string;
   /** The type as written, e.g. `varchar(20)`, `DECIMAL(15,2)`. */

@@ -35,7 +35,7 @@ export function infer(task: InferTask): InferredPart {
 }
 
 /** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */
-export { summarizeBatch as summarize } from "../src/engine/summarize-batch.js";
+export { summarizeCatalog as summarize } from "../src/engine/summarize-batch.js";
 
 /** Named tasks `statistics` and `checkRelationships`: live-database reads under the coordinator's connection permits. */
 export { statisticsTask as statistics, relationshipCheckTask as checkRelationships } from "../src/engine/live-task.js";

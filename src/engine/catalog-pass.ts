@@ -10,7 +10,7 @@ import type { Dialect } from "../model.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { InferredCatalog, type InferredPart } from "../relationships/inferred-catalog.js";
 import type { JoinEvidence } from "../relationships/query-log.js";
-import { sourceTablesOf } from "../store/arrow-rows.js";
+import { catalogBatchOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
 import type { Progress } from "./progress.js";
 import type { TableGuard } from "./table-guard.js";
@@ -31,13 +31,15 @@ export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect:
   try {
     for await (const batch of scanBatches(table, { columns: SOURCE_COLUMNS })) {
       if (signal?.aborted || scheduler.stopped) break;
-      const rows = sourceTablesOf(batch);
+      // the DDL stays bytes in shared memory: this thread holds no JS string of it while the workers read it
+      const { rows, ddl } = catalogBatchOf(batch);
       await scheduler.start(async () => {
-        const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, dialect, marker }, abort));
+        const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, ddl, dialect, marker }, abort));
         for (const { result } of done) for (const s of result) index.add(s);
-        for (const { table: t, reason } of setAside) {
-          progress.warn(`${t.identifier}: ${reason}; indexed by its name only`);
-          index.add(summarize({ ...t, definition: "" }, unreadStructure(dialect, reason)));
+        for (const { table, reason } of setAside) {
+          progress.warn(`${table.identifier}: ${reason}; indexed by its name only`);
+          const { ddlStart: _start, ddlBytes: _bytes, ...names } = table;
+          index.add(summarize({ ...names, definition: "" }, unreadStructure(dialect, reason)));
         }
         progress.advance(rows.length);
       });

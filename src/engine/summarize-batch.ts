@@ -4,7 +4,7 @@
  */
 import { parseDdl } from "../ddl/parse-ddl.js";
 import { sniffDialect } from "../ddl/sniff-dialect.js";
-import type { Dialect, SourceTable } from "../model.js";
+import type { CatalogBatch, CatalogRow, Dialect, SourceTable } from "../model.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 import { hashString } from "../relationships/string-list.js";
 import { markStep, type StepMarker } from "./table-guard.js";
@@ -24,4 +24,25 @@ export function summarizeBatch(task: SummarizeTask): TableSummary[] {
     const dialect = sniffDialect(row.definition);
     return { ...summarize(row, parseDdl(row.definition, dialect)), sniffed: { dialect, definitionHash: hashString(row.definition) } };
   });
+}
+
+/** A catalog batch (names, DDL as shared bytes) for a worker; `rows` may be a part of the batch's. */
+export interface CatalogTask extends CatalogBatch {
+  readonly dialect: Dialect;
+  readonly marker?: StepMarker;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The task's tables with their DDL decoded (a private copy each: TextDecoder refuses views of shared memory). */
+export function catalogSourceTables(task: CatalogTask): SourceTable[] {
+  return task.rows.map((row: CatalogRow) => {
+    const { ddlStart, ddlBytes, ...names } = row;
+    return { ...names, definition: ddlBytes === 0 ? "" : UTF8.decode(task.ddl.slice(ddlStart, ddlStart + ddlBytes)) };
+  });
+}
+
+/** Worker side of the catalog pass: `summarizeBatch` over the task's tables. */
+export function summarizeCatalog(task: CatalogTask): TableSummary[] {
+  return summarizeBatch({ rows: catalogSourceTables(task), dialect: task.dialect, marker: task.marker });
 }

@@ -41,23 +41,33 @@ export function tableTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 
 const MIB = 2 ** 20;
 
-export interface SetAside {
-  readonly table: SourceTable;
+/**
+ * What the guard needs of a table: its identifier, and its DDL or the DDL's size in bytes (the budget grows
+ * with it).
+ */
+export type GuardedTable = { readonly identifier: string } & ({ readonly definition: string } | { readonly ddlBytes: number });
+
+function ddlSize(table: GuardedTable): number {
+  return "ddlBytes" in table ? table.ddlBytes : table.definition.length;
+}
+
+export interface SetAside<T extends GuardedTable = SourceTable> {
+  readonly table: T;
   /** Why its DDL was not read, as the parse-failure report says it. */
   readonly reason: string;
 }
 
-export interface Guarded<R> {
+export interface Guarded<R, T extends GuardedTable = SourceTable> {
   /** The tables of each task that finished, with its result. */
-  readonly done: { readonly rows: readonly SourceTable[]; readonly result: R }[];
-  readonly setAside: SetAside[];
+  readonly done: { readonly rows: readonly T[]; readonly result: R }[];
+  readonly setAside: SetAside<T>[];
 }
 
 /** One attempt at a task: run `rows` in the pool with the marker, ended when `signal` aborts. */
-export type Attempt<R> = (rows: readonly SourceTable[], marker: StepMarker, signal: AbortSignal) => Promise<R>;
+export type Attempt<R, T extends GuardedTable = SourceTable> = (rows: readonly T[], marker: StepMarker, signal: AbortSignal) => Promise<R>;
 
 interface Watch {
-  readonly rows: readonly SourceTable[];
+  readonly rows: readonly GuardedTable[];
   readonly marker: StepMarker;
   readonly controller: AbortController;
   seen: number;
@@ -78,18 +88,18 @@ export class TableGuard {
   constructor(readonly timeoutMs: number = tableTimeoutMs()) {}
 
   /** How long table `table` may hold a worker. */
-  budgetMs(table: SourceTable): number {
-    return this.timeoutMs * Math.max(1, table.definition.length / MIB);
+  budgetMs(table: GuardedTable): number {
+    return this.timeoutMs * Math.max(1, ddlSize(table) / MIB);
   }
 
   /**
    * Run `rows` as one task, or, when it fails, as several around the tables that made it fail (set aside).
    * A step after the tables (embedding) gets a budget that grows with the batch.
    */
-  async run<R>(rows: readonly SourceTable[], attempt: Attempt<R>): Promise<Guarded<R>> {
-    const done: { rows: readonly SourceTable[]; result: R }[] = [];
-    const setAside: SetAside[] = [];
-    const queue: (readonly SourceTable[])[] = [rows];
+  async run<R, T extends GuardedTable = SourceTable>(rows: readonly T[], attempt: Attempt<R, T>): Promise<Guarded<R, T>> {
+    const done: { rows: readonly T[]; result: R }[] = [];
+    const setAside: SetAside<T>[] = [];
+    const queue: (readonly T[])[] = [rows];
     for (let part = queue.shift(); part !== undefined; part = queue.shift()) {
       const outcome = await this.attempt(part, attempt);
       if (outcome.ok) {
@@ -118,7 +128,7 @@ export class TableGuard {
     return { done, setAside };
   }
 
-  private async attempt<R>(rows: readonly SourceTable[], attempt: Attempt<R>): Promise<Outcome<R>> {
+  private async attempt<R, T extends GuardedTable>(rows: readonly T[], attempt: Attempt<R, T>): Promise<Outcome<R>> {
     const watch: Watch = { rows, marker: new Int32Array(new SharedArrayBuffer(4)), controller: new AbortController(), seen: 0, since: 0 };
     this.watches.add(watch);
     this.timer ??= setInterval(() => this.tick(), Math.min(1000, Math.max(10, this.timeoutMs / 10))).unref();

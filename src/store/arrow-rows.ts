@@ -19,7 +19,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import { canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
+import { type CatalogBatch, type CatalogRow, canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
 import type { ReportRow } from "../report/coverage.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
@@ -358,6 +358,69 @@ function textListAt(column: { readonly data: readonly Data[]; get(i: number): un
     for (let k = list.valueOffsets[i]; k < list.valueOffsets[i + 1]; k++) out.push(item(k) ?? "");
     return out;
   };
+}
+
+/** Each value of a column as bytes: a view into the column's own buffer where it holds bytes between offsets, else encoded. */
+function bytesAt(column: { readonly data: readonly Data[]; readonly type: DataType; get(i: number): unknown }): (i: number) => Uint8Array | null {
+  if (!holdsBytesWithOffsets(column.type)) {
+    const encoder = new TextEncoder();
+    return (i) => {
+      const v = column.get(i);
+      return v === null || v === undefined ? null : v instanceof Uint8Array ? v : encoder.encode(String(v));
+    };
+  }
+  const chunks = column.data;
+  const ends: number[] = [];
+  chunks.reduce((at, d) => (ends.push(at + d.length), at + d.length), 0);
+  return (i) => {
+    let c = 0;
+    while (ends[c] <= i) c++;
+    const data = chunks[c] as Data<Utf8>;
+    const j = i - (c === 0 ? 0 : ends[c - 1]);
+    if (!data.getValid(j)) return null;
+    return data.values.subarray(Number(data.valueOffsets[j]), Number(data.valueOffsets[j + 1]));
+  };
+}
+
+/**
+ * The catalog pass's view of a scanned batch: each table's names, and the DDL copied as bytes, undecoded, into
+ * one SharedArrayBuffer that the worker reading them shares (catalog-pass.ts).
+ */
+export function catalogBatchOf(batch: RecordBatch): CatalogBatch {
+  const id = stringColumn(batch, "identifier");
+  const cat = stringColumn(batch, "catalog_name");
+  const db = stringColumn(batch, "database_name");
+  const sch = stringColumn(batch, "schema_name");
+  const tbl = stringColumn(batch, "table_name");
+  const typ = stringColumn(batch, "table_type");
+  const column = batch.getChild("definition");
+  const def = column ? bytesAt(column) : () => null;
+  const values: (Uint8Array | null)[] = new Array(batch.numRows);
+  let total = 0;
+  for (let i = 0; i < batch.numRows; i++) {
+    values[i] = def(i);
+    total += values[i]?.length ?? 0;
+  }
+  const ddl = new Uint8Array(new SharedArrayBuffer(total));
+  const rows: CatalogRow[] = new Array(batch.numRows);
+  let at = 0;
+  for (let i = 0; i < batch.numRows; i++) {
+    const bytes = values[i];
+    if (bytes) ddl.set(bytes, at);
+    rows[i] = {
+      identifier: id(i),
+      catalogName: cat(i),
+      databaseName: db(i),
+      schemaName: sch(i),
+      tableName: tbl(i),
+      tableType: tableType(typ(i)),
+      ddlStart: at,
+      ddlBytes: bytes?.length ?? 0,
+      ...(bytes === null ? { definitionNull: true } : {}),
+    };
+    at += bytes?.length ?? 0;
+  }
+  return { rows, ddl };
 }
 
 /** The rows of a scanned batch as the coverage report reads them; columns the batch lacks read as null. */

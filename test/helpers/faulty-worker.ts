@@ -7,7 +7,7 @@
  * The worker marks the table first, as the real one does before reading it.
  */
 import enrichWorker, { embed, infer } from "../../workers/enrich-worker.js";
-import { summarizeBatch, type SummarizeTask } from "../../src/engine/summarize-batch.js";
+import { type CatalogTask, catalogSourceTables, summarizeBatch } from "../../src/engine/summarize-batch.js";
 import type { EnrichResult, EnrichTask } from "../../src/engine/enrich-batch.js";
 import { markStep } from "../../src/engine/table-guard.js";
 
@@ -17,7 +17,7 @@ function deep(n: number): number {
   return n === Number.MAX_SAFE_INTEGER ? n : deep(n + 1) + 1;
 }
 
-function misbehave(task: EnrichTask | SummarizeTask): void {
+function misbehave(task: Pick<EnrichTask, "rows" | "marker" | "unread">): void {
   task.rows.forEach((row, i) => {
     const what = MARK.exec(row.definition)?.[1];
     const unread = "unread" in task && task.unread?.[row.identifier] !== undefined;
@@ -35,9 +35,10 @@ export default async function faultyEnrichWorker(task: EnrichTask): Promise<Enri
   return enrichWorker(task);
 }
 
-export function summarize(task: SummarizeTask): ReturnType<typeof summarizeBatch> {
-  misbehave(task);
-  return summarizeBatch(task);
+export function summarize(task: CatalogTask): ReturnType<typeof summarizeBatch> {
+  const rows = catalogSourceTables(task);
+  misbehave({ rows, marker: task.marker });
+  return summarizeBatch({ rows, dialect: task.dialect, marker: task.marker });
 }
 
 export { embed, infer };

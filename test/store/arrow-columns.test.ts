@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
+import { Worker } from "node:worker_threads";
 import * as lancedb from "@lancedb/lancedb";
-import { type Table, vectorFromArray } from "apache-arrow";
+import { type RecordBatch, type Table, vectorFromArray } from "apache-arrow";
 import { canonicalIdentifier, type SourceTable, type V1Row } from "../../src/model.js";
-import { nonCanonicalIdentifiersOf, v0RowsToArrow, v1RowsToArrow } from "../../src/store/arrow-rows.js";
+import { catalogBatchOf, nonCanonicalIdentifiersOf, v0RowsToArrow, v1RowsToArrow } from "../../src/store/arrow-rows.js";
+import { catalogSourceTables } from "../../src/engine/summarize-batch.js";
 import { v1Schema } from "../../src/store/schemas.js";
 import { tempDir } from "../helpers/env.js";
 
@@ -121,4 +123,34 @@ test("the rows whose identifier is not their canonical one are found from the st
   const expected = rows.filter((t) => t.tableName === "" || canonicalIdentifier(t) !== t.identifier).map((t) => t.identifier);
   assert.ok(expected.length > 100 && expected.length < rows.length - 50, `${expected.length} of ${rows.length} rows not canonical`);
   assert.deepEqual(nonCanonicalIdentifiersOf(batch), expected);
+});
+
+test("the catalog pass hands each table's DDL to a worker as the bytes LanceDB stored, and the worker reads back the stored text", async (t) => {
+  const db = await lancedb.connect(path.join(tempDir(t), "store"));
+  const table = await db.createTable("schema_metadata", v1RowsToArrow(ROWS, vectorsOf(ROWS.length), DIM));
+  const batches = (await table.query().toArrow()).batches as unknown as RecordBatch[];
+  const byId = new Map(ROWS.map((r) => [r.identifier, r]));
+  let seen = 0;
+  for (const batch of batches) {
+    const handed = catalogBatchOf(batch);
+    assert.ok(handed.ddl.buffer instanceof SharedArrayBuffer);
+    // the worker's side, across a real thread boundary: what it decodes is the stored definition, null as ""
+    const decoded = await new Promise<unknown>((resolve, reject) => {
+      const code = `const { parentPort, workerData } = require("node:worker_threads");
+        import(workerData.module).then((m) => parentPort.postMessage(m.catalogSourceTables(workerData.task)), (e) => parentPort.postMessage(String(e)));`;
+      const worker = new Worker(code, { eval: true, workerData: { module: new URL("../../src/engine/summarize-batch.js", import.meta.url).href, task: { ...handed, dialect: "unknown" } } });
+      worker.once("message", (m) => void worker.terminate().then(() => resolve(m)));
+      worker.once("error", reject);
+    });
+    assert.deepEqual(decoded, catalogSourceTables({ ...handed, dialect: "unknown" }));
+    for (const got of decoded as SourceTable[]) {
+      const stored = byId.get(got.identifier)!;
+      assert.equal(got.definition, stored.definition ?? "", got.identifier);
+      assert.equal(got.definitionNull ?? false, stored.definition === null, got.identifier);
+      assert.deepEqual([got.tableName, got.tableType], [stored.table_name, stored.table_type]);
+      seen++;
+    }
+  }
+  assert.equal(seen, ROWS.length);
+  db.close();
 });
