@@ -46,21 +46,21 @@ export interface SourceTable {
 }
 
 /**
- * A table as the catalog pass hands it to a worker: its names, and where its DDL lies in the batch's bytes
- * (`CatalogBatch.ddl`, shared memory). The coordinator never holds the DDL as JS strings: held while the
- * workers read it, they outlived the young generation and grew the main heap to 4x its live size.
+ * A scanned batch's tables as the catalog pass hands them to the workers: every text field as UTF-8 bytes in
+ * shared memory (catalog-text.ts reads them). The coordinator holds no JS string per table while the workers
+ * read the batch: held that long, they outlived the young generation and grew the main heap to 4x its live size.
  */
-export interface CatalogRow extends Omit<SourceTable, "definition" | "stored" | "storedVector"> {
-  /** Its DDL is bytes [ddlStart, ddlStart + ddlBytes) of the batch's `ddl` (UTF-8). */
-  readonly ddlStart: number;
-  readonly ddlBytes: number;
+export interface CatalogText {
+  /** Each table's fields in CATALOG_FIELDS order, one after the other. */
+  readonly bytes: Uint8Array<SharedArrayBuffer>;
+  /** Where field f of table t ends in `bytes`: ends[t * CATALOG_FIELDS.length + f] (it starts where the one before ends). */
+  readonly ends: Int32Array<SharedArrayBuffer>;
+  /** 1 where the table's definition is null (read as ""). */
+  readonly nullDefinition: Uint8Array<SharedArrayBuffer>;
 }
 
-/** A scanned batch for the catalog pass: the tables' names, and their DDL as one run of UTF-8 bytes in shared memory. */
-export interface CatalogBatch {
-  readonly rows: readonly CatalogRow[];
-  readonly ddl: Uint8Array<SharedArrayBuffer>;
-}
+/** The fields of `CatalogText`, in order: the stored columns a table's summary is read from. */
+export const CATALOG_FIELDS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"] as const;
 
 export interface ColumnInfo {
   readonly name: string;

@@ -12,6 +12,7 @@ import { InferredCatalog, type InferredPart } from "../relationships/inferred-ca
 import type { JoinEvidence } from "../relationships/query-log.js";
 import { catalogBatchOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
+import { CatalogRow, catalogTableAt, catalogTableCount } from "./catalog-text.js";
 import type { Progress } from "./progress.js";
 import type { TableGuard } from "./table-guard.js";
 import { runTask } from "./worker-tasks.js";
@@ -31,15 +32,15 @@ export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect:
   try {
     for await (const batch of scanBatches(table, { columns: SOURCE_COLUMNS })) {
       if (signal?.aborted || scheduler.stopped) break;
-      // the DDL stays bytes in shared memory: this thread holds no JS string of it while the workers read it
-      const { rows, ddl } = catalogBatchOf(batch);
+      // the batch stays bytes in shared memory: this thread holds no JS string of it while the workers read it
+      const text = catalogBatchOf(batch);
+      const rows = Array.from({ length: catalogTableCount(text) }, (_, t) => new CatalogRow(text, t));
       await scheduler.start(async () => {
-        const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { rows: part, ddl, dialect, marker }, abort));
+        const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { text, tables: part.map((r) => r.at), dialect, marker }, abort));
         for (const { result } of done) for (const s of result) index.add(s);
         for (const { table, reason } of setAside) {
           progress.warn(`${table.identifier}: ${reason}; indexed by its name only`);
-          const { ddlStart: _start, ddlBytes: _bytes, ...names } = table;
-          index.add(summarize({ ...names, definition: "" }, unreadStructure(dialect, reason)));
+          index.add(summarize({ ...catalogTableAt(text, table.at), definition: "" }, unreadStructure(dialect, reason)));
         }
         progress.advance(rows.length);
       });

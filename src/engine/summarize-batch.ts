@@ -4,7 +4,8 @@
  */
 import { parseDdl } from "../ddl/parse-ddl.js";
 import { sniffDialect } from "../ddl/sniff-dialect.js";
-import type { CatalogBatch, CatalogRow, Dialect, SourceTable } from "../model.js";
+import type { CatalogText, Dialect, SourceTable } from "../model.js";
+import { catalogTableAt } from "./catalog-text.js";
 import { summarize, type TableSummary } from "../relationships/catalog-index.js";
 import { hashString } from "../relationships/string-list.js";
 import { markStep, type StepMarker } from "./table-guard.js";
@@ -26,20 +27,17 @@ export function summarizeBatch(task: SummarizeTask): TableSummary[] {
   });
 }
 
-/** A catalog batch (names, DDL as shared bytes) for a worker; `rows` may be a part of the batch's. */
-export interface CatalogTask extends CatalogBatch {
+/** Tables of a catalog-pass batch (positions in `text`) for a worker to summarize. */
+export interface CatalogTask {
+  readonly text: CatalogText;
+  readonly tables: readonly number[];
   readonly dialect: Dialect;
   readonly marker?: StepMarker;
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** The task's tables with their DDL decoded (a private copy each: TextDecoder refuses views of shared memory). */
+/** The task's tables, decoded. */
 export function catalogSourceTables(task: CatalogTask): SourceTable[] {
-  return task.rows.map((row: CatalogRow) => {
-    const { ddlStart, ddlBytes, ...names } = row;
-    return { ...names, definition: ddlBytes === 0 ? "" : UTF8.decode(task.ddl.slice(ddlStart, ddlStart + ddlBytes)) };
-  });
+  return task.tables.map((t) => catalogTableAt(task.text, t));
 }
 
 /** Worker side of the catalog pass: `summarizeBatch` over the task's tables. */

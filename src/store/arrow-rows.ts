@@ -19,7 +19,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import { type CatalogBatch, type CatalogRow, canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
+import { CATALOG_FIELDS, type CatalogText, canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
 import type { ReportRow } from "../report/coverage.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
@@ -383,44 +383,41 @@ function bytesAt(column: { readonly data: readonly Data[]; readonly type: DataTy
 }
 
 /**
- * The catalog pass's view of a scanned batch: each table's names, and the DDL copied as bytes, undecoded, into
- * one SharedArrayBuffer that the worker reading them shares (catalog-pass.ts).
+ * The catalog pass's view of a scanned batch: each table's fields copied as bytes, undecoded, into shared
+ * memory that the worker reading them shares (catalog-pass.ts). The table type is stored normalized.
  */
-export function catalogBatchOf(batch: RecordBatch): CatalogBatch {
-  const id = stringColumn(batch, "identifier");
-  const cat = stringColumn(batch, "catalog_name");
-  const db = stringColumn(batch, "database_name");
-  const sch = stringColumn(batch, "schema_name");
-  const tbl = stringColumn(batch, "table_name");
-  const typ = stringColumn(batch, "table_type");
-  const column = batch.getChild("definition");
-  const def = column ? bytesAt(column) : () => null;
-  const values: (Uint8Array | null)[] = new Array(batch.numRows);
+export function catalogBatchOf(batch: RecordBatch): CatalogText {
+  const encoder = new TextEncoder();
+  const columns = CATALOG_FIELDS.map((name) => {
+    const column = batch.getChild(name);
+    if (name === "table_type") {
+      const typ = stringColumn(batch, name);
+      return (i: number): Uint8Array => encoder.encode(tableType(typ(i)));
+    }
+    return column ? bytesAt(column) : () => null;
+  });
+  const n = batch.numRows;
+  const values: (Uint8Array | null)[] = new Array(n * columns.length);
   let total = 0;
-  for (let i = 0; i < batch.numRows; i++) {
-    values[i] = def(i);
-    total += values[i]?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < columns.length; f++) {
+      const v = columns[f](i);
+      values[i * columns.length + f] = v;
+      total += v?.length ?? 0;
+    }
   }
-  const ddl = new Uint8Array(new SharedArrayBuffer(total));
-  const rows: CatalogRow[] = new Array(batch.numRows);
+  const bytes = new Uint8Array(new SharedArrayBuffer(total));
+  const ends = new Int32Array(new SharedArrayBuffer(4 * values.length));
+  const nullDefinition = new Uint8Array(new SharedArrayBuffer(n));
+  const definition = CATALOG_FIELDS.indexOf("definition");
   let at = 0;
-  for (let i = 0; i < batch.numRows; i++) {
-    const bytes = values[i];
-    if (bytes) ddl.set(bytes, at);
-    rows[i] = {
-      identifier: id(i),
-      catalogName: cat(i),
-      databaseName: db(i),
-      schemaName: sch(i),
-      tableName: tbl(i),
-      tableType: tableType(typ(i)),
-      ddlStart: at,
-      ddlBytes: bytes?.length ?? 0,
-      ...(bytes === null ? { definitionNull: true } : {}),
-    };
-    at += bytes?.length ?? 0;
-  }
-  return { rows, ddl };
+  values.forEach((v, k) => {
+    if (v) bytes.set(v, at);
+    at += v?.length ?? 0;
+    ends[k] = at;
+    if (v === null && k % columns.length === definition) nullDefinition[(k - definition) / columns.length] = 1;
+  });
+  return { bytes, ends, nullDefinition };
 }
 
 /** The rows of a scanned batch as the coverage report reads them; columns the batch lacks read as null. */

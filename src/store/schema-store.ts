@@ -65,7 +65,8 @@ export class SchemaStore {
     }
     try {
       // readConsistencyInterval 0: several shard processes write the same table; always read the latest commit.
-      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0 }, storeSession()));
+      // the session goes in the options: lancedb 0.37's connect(uri, options, session) drops its third argument
+      return new SchemaStore(path, await lancedb.connect(path, { readConsistencyInterval: 0, session: storeSession() }));
     } catch (err) {
       throw new DatusError("store", `cannot open the LanceDB store at ${path}: ${describeError(err)}`, "check --db-path / agent.storage.base_path", { cause: err });
     }
