@@ -160,6 +160,15 @@ function textAt(column: { readonly data: readonly Data[]; readonly type: DataTyp
       return v === null || v === undefined ? null : v instanceof Uint8Array ? decoder.decode(v) : String(v);
     };
   }
+  const bytes = valueBytes(column);
+  return (i) => {
+    const value = bytes(i);
+    return value === null ? null : decoder.decode(value);
+  };
+}
+
+/** Value `i` of a column that holds bytes between offsets (`holdsBytesWithOffsets`): a view of its buffer, or null. */
+function valueBytes(column: { readonly data: readonly Data[] }): (i: number) => Uint8Array | null {
   const chunks = column.data;
   const ends: number[] = [];
   chunks.reduce((at, d) => (ends.push(at + d.length), at + d.length), 0);
@@ -169,8 +178,7 @@ function textAt(column: { readonly data: readonly Data[]; readonly type: DataTyp
     const data = chunks[c] as Data<Utf8>;
     const j = i - (c === 0 ? 0 : ends[c - 1]);
     if (!data.getValid(j)) return null;
-    const offsets = data.valueOffsets;
-    return decoder.decode(data.values.subarray(Number(offsets[j]), Number(offsets[j + 1])));
+    return data.values.subarray(Number(data.valueOffsets[j]), Number(data.valueOffsets[j + 1]));
   };
 }
 
@@ -369,17 +377,7 @@ function bytesAt(column: { readonly data: readonly Data[]; readonly type: DataTy
       return v === null || v === undefined ? null : v instanceof Uint8Array ? v : encoder.encode(String(v));
     };
   }
-  const chunks = column.data;
-  const ends: number[] = [];
-  chunks.reduce((at, d) => (ends.push(at + d.length), at + d.length), 0);
-  return (i) => {
-    let c = 0;
-    while (ends[c] <= i) c++;
-    const data = chunks[c] as Data<Utf8>;
-    const j = i - (c === 0 ? 0 : ends[c - 1]);
-    if (!data.getValid(j)) return null;
-    return data.values.subarray(Number(data.valueOffsets[j]), Number(data.valueOffsets[j + 1]));
-  };
+  return valueBytes(column);
 }
 
 /**
