@@ -48,19 +48,16 @@ export interface SourceTable {
 /**
  * A scanned batch's tables as the catalog pass hands them to the workers: every text field as UTF-8 bytes in
  * shared memory (catalog-text.ts reads them). The coordinator holds no JS string per table while the workers
- * read the batch: held that long, they outlived the young generation and grew the main heap to 4x its live size.
+ * read the batch: held that long, they outlived the young generation and were collected only by full GCs.
  */
 export interface CatalogText {
-  /** Each table's fields in CATALOG_FIELDS order, one after the other. */
+  /** Each table's fields in SOURCE_COLUMNS order, one after the other. */
   readonly bytes: Uint8Array<SharedArrayBuffer>;
-  /** Where field f of table t ends in `bytes`: ends[t * CATALOG_FIELDS.length + f] (it starts where the one before ends). */
+  /** Where field f of table t ends in `bytes`: ends[t * SOURCE_COLUMNS.length + f] (it starts where the one before ends). */
   readonly ends: Int32Array<SharedArrayBuffer>;
   /** 1 where the table's definition is null (read as ""). */
   readonly nullDefinition: Uint8Array<SharedArrayBuffer>;
 }
-
-/** The fields of `CatalogText`, in order: the stored columns a table's summary is read from. */
-export const CATALOG_FIELDS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"] as const;
 
 export interface ColumnInfo {
   readonly name: string;
@@ -255,17 +252,11 @@ export const V1_COLUMNS = [
   "last_updated",
 ] as const;
 
+/** The columns every schema_metadata table holds, v0 or v1, in order: a table's name parts and its DDL. */
+export const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"] as const;
+
 /** The v0 column names, in order. */
-export const V0_COLUMNS = [
-  "identifier",
-  "catalog_name",
-  "database_name",
-  "schema_name",
-  "table_name",
-  "table_type",
-  "definition",
-  "vector",
-] as const;
+export const V0_COLUMNS = [...SOURCE_COLUMNS, "vector"] as const;
 
 /** Canonical identifier (CONTRACT §3): the non-empty name parts joined by `.`. */
 export function canonicalIdentifier(parts: {

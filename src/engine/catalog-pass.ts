@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type * as lancedb from "@lancedb/lancedb";
 import type { Piscina } from "piscina";
 import { unreadStructure } from "../ddl/parse-ddl.js";
-import type { Dialect } from "../model.js";
+import { type Dialect, SOURCE_COLUMNS } from "../model.js";
 import { CatalogIndex, summarize } from "../relationships/catalog-index.js";
 import { InferredCatalog, type InferredPart } from "../relationships/inferred-catalog.js";
 import type { JoinEvidence } from "../relationships/query-log.js";
@@ -19,7 +19,6 @@ import { runTask } from "./worker-tasks.js";
 import { BoundedScheduler } from "./bounded-scheduler.js";
 import { type Relationships, type SharedIndex, type SharedRelationships, shareWithIndex } from "./relationship-stage.js";
 
-const SOURCE_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"];
 
 /**
  * Index every table of `table` (a snapshot), parsing in the pool with bounded in-flight batches. A table

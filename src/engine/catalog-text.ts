@@ -3,16 +3,20 @@
  * demand, and the row the coordinator's table guard holds for it, which decodes nothing until asked.
  */
 import { Buffer } from "node:buffer";
-import { CATALOG_FIELDS, type CatalogText, type SourceTable, type TableType } from "../model.js";
+import { type CatalogText, SOURCE_COLUMNS, type SourceTable, type TableType } from "../model.js";
 
-const FIELDS = CATALOG_FIELDS.length;
-const DEFINITION = CATALOG_FIELDS.indexOf("definition");
+const FIELDS = SOURCE_COLUMNS.length;
+const DEFINITION = SOURCE_COLUMNS.indexOf("definition");
 
-/** Field `f` of table `t`, decoded. Buffer keeps a leading byte order mark, as the stored text has it (TextDecoder drops it and refuses shared memory). */
-function field(text: CatalogText, t: number, f: number): string {
+/** The batch's bytes as a Buffer (a view, no copy). Buffer keeps a leading byte order mark, as the stored text has it (TextDecoder drops it and refuses shared memory). */
+function bufferOf(text: CatalogText): Buffer {
+  return Buffer.from(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength);
+}
+
+/** Field `f` of table `t`, decoded from `bytes` (`bufferOf(text)`). */
+function field(text: CatalogText, bytes: Buffer, t: number, f: number): string {
   const at = t * FIELDS + f;
-  const start = at === 0 ? 0 : text.ends[at - 1];
-  return Buffer.from(text.bytes.buffer, text.bytes.byteOffset, text.bytes.byteLength).toString("utf8", start, text.ends[at]);
+  return bytes.toString("utf8", at === 0 ? 0 : text.ends[at - 1], text.ends[at]);
 }
 
 export function catalogTableCount(text: CatalogText): number {
@@ -21,14 +25,15 @@ export function catalogTableCount(text: CatalogText): number {
 
 /** Table `t` of the batch, its DDL included. */
 export function catalogTableAt(text: CatalogText, t: number): SourceTable {
+  const bytes = bufferOf(text);
   return {
-    identifier: field(text, t, 0),
-    catalogName: field(text, t, 1),
-    databaseName: field(text, t, 2),
-    schemaName: field(text, t, 3),
-    tableName: field(text, t, 4),
-    tableType: field(text, t, 5) as TableType,
-    definition: field(text, t, DEFINITION),
+    identifier: field(text, bytes, t, 0),
+    catalogName: field(text, bytes, t, 1),
+    databaseName: field(text, bytes, t, 2),
+    schemaName: field(text, bytes, t, 3),
+    tableName: field(text, bytes, t, 4),
+    tableType: field(text, bytes, t, 5) as TableType,
+    definition: field(text, bytes, t, DEFINITION),
     ...(text.nullDefinition[t] === 1 ? { definitionNull: true } : {}),
   };
 }
@@ -41,7 +46,7 @@ export class CatalogRow {
   ) {}
 
   get identifier(): string {
-    return field(this.text, this.at, 0);
+    return field(this.text, bufferOf(this.text), this.at, 0);
   }
 
   /** Bytes of its DDL (its time budget grows with them). */

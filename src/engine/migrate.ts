@@ -12,7 +12,7 @@
  */
 import type * as lancedb from "@lancedb/lancedb";
 import { DatusError } from "../errors.js";
-import type { Dialect, SourceTable } from "../model.js";
+import { type Dialect, SOURCE_COLUMNS, type SourceTable } from "../model.js";
 import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
@@ -218,7 +218,7 @@ async function enrichRows(
   // --force re-does finished rows: they bring what they know, so a re-migration loses none of it (a v0 table
   // seen by a dry run has no such rows, nor their columns)
   const withStored = filter === undefined && (await snapshot.schema()).fields.some((f) => f.name === "metadata_version");
-  const columns = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition", ...(keep ? ["vector"] : []), ...(withStored ? STORED_FIELD_COLUMNS : [])];
+  const columns = [...SOURCE_COLUMNS, ...(keep ? ["vector"] : []), ...(withStored ? STORED_FIELD_COLUMNS : [])];
   const inShard = options.shard ? shardFilter(options.shard) : () => true;
   async function* sources(): AsyncGenerator<SourceTable[]> {
     for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep, withStored).filter(inShard);

@@ -19,7 +19,7 @@ import {
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
-import { CATALOG_FIELDS, type CatalogText, canonicalIdentifier, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
+import { type CatalogText, canonicalIdentifier, SOURCE_COLUMNS, type SourceTable, type StoredFields, type TableType, type V1Row } from "../model.js";
 import type { ReportRow } from "../report/coverage.js";
 import { V1_COLUMNS } from "../model.js";
 import { v0Schema, v1Schema } from "./schemas.js";
@@ -386,7 +386,7 @@ function bytesAt(column: { readonly data: readonly Data[]; readonly type: DataTy
  */
 export function catalogBatchOf(batch: RecordBatch): CatalogText {
   const encoder = new TextEncoder();
-  const columns = CATALOG_FIELDS.map((name) => {
+  const columns = SOURCE_COLUMNS.map((name) => {
     const column = batch.getChild(name);
     if (name === "table_type") {
       const typ = stringColumn(batch, name);
@@ -395,6 +395,8 @@ export function catalogBatchOf(batch: RecordBatch): CatalogText {
     return column ? bytesAt(column) : () => null;
   });
   const n = batch.numRows;
+  const definition = SOURCE_COLUMNS.indexOf("definition");
+  const nullDefinition = new Uint8Array(new SharedArrayBuffer(n));
   const values: (Uint8Array | null)[] = new Array(n * columns.length);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -402,18 +404,16 @@ export function catalogBatchOf(batch: RecordBatch): CatalogText {
       const v = columns[f](i);
       values[i * columns.length + f] = v;
       total += v?.length ?? 0;
+      if (v === null && f === definition) nullDefinition[i] = 1;
     }
   }
   const bytes = new Uint8Array(new SharedArrayBuffer(total));
   const ends = new Int32Array(new SharedArrayBuffer(4 * values.length));
-  const nullDefinition = new Uint8Array(new SharedArrayBuffer(n));
-  const definition = CATALOG_FIELDS.indexOf("definition");
   let at = 0;
   values.forEach((v, k) => {
     if (v) bytes.set(v, at);
     at += v?.length ?? 0;
     ends[k] = at;
-    if (v === null && k % columns.length === definition) nullDefinition[(k - definition) / columns.length] = 1;
   });
   return { bytes, ends, nullDefinition };
 }

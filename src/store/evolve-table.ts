@@ -10,7 +10,7 @@
 import { createRequire } from "node:module";
 import type * as lancedb from "@lancedb/lancedb";
 import type * as ArrowTypes from "apache-arrow";
-import { V1_COLUMNS } from "../model.js";
+import { SOURCE_COLUMNS, V1_COLUMNS } from "../model.js";
 import { withCommitRetries } from "./schema-store.js";
 import { vectorDimension } from "./schemas.js";
 
@@ -96,9 +96,6 @@ async function resizeVectors(table: lancedb.Table, dim: number): Promise<boolean
   return true;
 }
 
-/** The name/DDL columns v1 keeps as utf8; a v0 table may hold them as bytes (checked to be UTF-8 before this). */
-const TEXT_COLUMNS = ["identifier", "catalog_name", "database_name", "schema_name", "table_name", "table_type", "definition"] as const;
-
 /**
  * Make `column` utf8 with the same bytes, converging from any half-done attempt: a utf8 copy (one commit,
  * DataFusion's cast keeps every byte), then renames and a drop, as for the vector.
@@ -125,7 +122,8 @@ function quoteSqlIdent(name: string): string {
 
 /** Evolve the table to the v1 columns, `target.dim` and `target.metadata`; see the module comment. */
 export async function evolveToV1(table: lancedb.Table, target: EvolveTarget): Promise<EvolveOutcome> {
-  for (const column of TEXT_COLUMNS) await toUtf8(table, column);
+  // v1 keeps the name/DDL columns as utf8; a v0 table may hold them as bytes (checked to be UTF-8 before this)
+  for (const column of SOURCE_COLUMNS) await toUtf8(table, column);
   const duplicatesRemoved = await removeDuplicates(table);
   const vectorsDropped = (await fieldNames(table)).has("vector") ? await resizeVectors(table, target.dim) : false;
   const names = await fieldNames(table);

@@ -2,7 +2,7 @@
  * The Arrow schemas of `schema_metadata`: v1 exactly as CONTRACT §3 fixes it, v0 as the old agent wrote it.
  */
 import { DataType, Field, FixedSizeList, Float32, Int32, Int64, List, Schema, Utf8 } from "apache-arrow";
-import { V0_COLUMNS, V1_COLUMNS } from "../model.js";
+import { SOURCE_COLUMNS, V0_COLUMNS, V1_COLUMNS } from "../model.js";
 
 export const SCHEMA_TABLE = "schema_metadata";
 export const VALUE_TABLE = "schema_value";
@@ -59,8 +59,7 @@ export function vectorDimension(schema: Schema): number | undefined {
   return undefined;
 }
 
-/** The columns every schema_metadata table holds, v0 or v1: a table's name parts and its DDL. */
-export const SOURCE_COLUMNS = V0_COLUMNS.filter((name) => name !== "vector");
+export { SOURCE_COLUMNS } from "../model.js";
 
 /** How a stored column holds text: as utf8 strings, or as bytes (Binary) that must be UTF-8 to be read. */
 export function textEncoding(type: DataType): "text" | "bytes" | undefined {
