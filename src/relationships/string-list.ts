@@ -1,8 +1,8 @@
 /**
  * The catalog index's strings (table names, their entities, interned column and scope names), by position.
- * While the index is built they are ordinary JS strings; once built, they move into shared memory as UTF-16
- * code units, so every worker thread reads the one copy instead of holding its own (at 10^6 tables a copy
- * of the names alone is ~60 MB of JS heap per thread).
+ * They are kept as UTF-16 code units in shared memory from the first one added, so every worker thread reads
+ * the one copy instead of holding its own (at 10^6 tables a copy of the names alone is ~60 MB of JS heap per
+ * thread).
  */
 import { grownShared, sharedBytes, sharedCopy, sharedInts, sharedUnits, trimmedShared } from "./shared-arrays.js";
 
@@ -133,7 +133,7 @@ abstract class CodeUnitStrings implements StringList {
   }
 }
 
-/** A list being built in one thread; `share` copies it, trimmed, into shared memory. */
+/** A list being built in one thread, in shared memory; `share` trims it and hands out its own arrays. */
 export class GrowingStrings extends CodeUnitStrings {
   protected chars: Uint16Array<ArrayBufferLike> = sharedUnits(1 << 14);
   protected starts: Int32Array<ArrayBufferLike> = sharedInts(1024);
