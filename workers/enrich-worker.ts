@@ -19,7 +19,7 @@ function movingBuffers<T>(value: T, buffers: readonly ArrayBufferLike[]): T {
 
 export default async function enrichWorker(task: EnrichTask): Promise<EnrichResult> {
   const result = await enrichAndEmbed(task);
-  return movingBuffers(result, [result.vectors.buffer]);
+  return movingBuffers(result, result.packed ? [result.vectors.buffer, result.packed.ipc.buffer] : [result.vectors.buffer]);
 }
 
 /** Named task `embed`: vectors of texts with the worker's embedder. */

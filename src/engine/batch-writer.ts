@@ -7,22 +7,27 @@
  * nothing awaits it is kept as the writer's error and reported by the pipeline, never as an unhandled rejection.
  */
 import type * as lancedb from "@lancedb/lancedb";
+import type { RecordBatch, Table } from "apache-arrow";
 import type { V1Row } from "../model.js";
-import { nonCanonicalIdentifiersOf, v1RowsToArrow } from "../store/arrow-rows.js";
+import { nonCanonicalIdentifiersOf, ScratchBytes, v1RowsToArrow } from "../store/arrow-rows.js";
+import { selectedBatches, tableOfBatches, unpackV1Rows } from "../store/packed-rows.js";
+import { v1Schema } from "../store/schemas.js";
 import { ParseFailureLog, recordEmbeddingFailures } from "../store/migration-state.js";
 import { scanBatches } from "../store/schema-store.js";
 import { markVectors } from "../store/vector-state.js";
-import type { EnrichResult } from "./enrich-batch.js";
+import { type EnrichResult, identifiersOf, rowCount } from "./enrich-batch.js";
 import type { PipelineCounts, PipelineTarget } from "./pipeline.js";
 import type { Progress } from "./progress.js";
 import { describeRowCheck, IdentifierSet, refuseRowCheck, RowLedger } from "./row-ledger.js";
 
 /** A v1 row on its way to the table, with the source identifiers it replaces. */
 interface Entry {
-  readonly row: V1Row;
-  readonly vector: Float32Array;
+  readonly identifier: string;
+  /** The row as an object, with its vector (`none`: written with a null one)... */
+  readonly row?: { readonly value: V1Row; readonly vector: Float32Array; readonly none: boolean };
+  /** ...or its place in a batch a worker packed. */
+  readonly packed?: { readonly table: Table; readonly index: number };
   readonly stale: boolean;
-  readonly none: boolean;
   readonly sources: readonly string[];
 }
 
@@ -50,6 +55,8 @@ export class BatchWriter {
   private readonly failureLog: ParseFailureLog | undefined;
   /** A row this migration wrote is never deleted as some other table's old identifier. */
   private readonly keepOurs: string;
+  /** The text of the commit being written: LanceDB copies it out before the commit ends, and one commit runs at a time. */
+  private readonly scratch = new ScratchBytes();
 
   private constructor(
     private readonly options: BatchWriterOptions,
@@ -86,7 +93,7 @@ export class BatchWriter {
 
   add(result: EnrichResult): void {
     this.buffered.push(result);
-    this.bufferedCount += result.rows.length;
+    this.bufferedCount += rowCount(result);
   }
 
   /**
@@ -134,35 +141,52 @@ export class BatchWriter {
     return this.foreign !== undefined && this.foreign.has(identifier) && !this.ledger.replaced(identifier) && !writing.has(identifier);
   }
 
+  /** The entries as Arrow batches: the object rows converted, the packed ones sliced from their workers' batches. */
+  private batchesOf(entries: readonly Entry[]): RecordBatch[] {
+    const { dim } = this.options;
+    const objects = entries.flatMap((e) => (e.row ? [e.row] : []));
+    const vectors = new Float32Array(objects.length * dim);
+    objects.forEach((r, i) => vectors.set(r.vector, i * dim));
+    const nullRows = new Set(objects.flatMap((r, i) => (r.none ? [i] : [])));
+    this.scratch.reset();
+    const batches = objects.length > 0 ? [...v1RowsToArrow(objects.map((r) => r.value), vectors, dim, nullRows, this.scratch.take).batches] : [];
+    const kept = new Map<Table, number[]>();
+    for (const { packed } of entries) {
+      if (!packed) continue;
+      const rows = kept.get(packed.table);
+      if (rows) rows.push(packed.index);
+      else kept.set(packed.table, [packed.index]);
+    }
+    for (const [table, rows] of kept) batches.push(...selectedBatches(table, rows.sort((a, b) => a - b)));
+    return batches;
+  }
+
   /** Commit `entries` (distinct identifiers), then remove the old identifiers they replace. */
   private async write(entries: readonly Entry[]): Promise<void> {
     if (entries.length === 0) return;
     const { dim, target } = this.options;
-    const rows = entries.map((e) => e.row);
-    const vectors = new Float32Array(rows.length * dim);
-    entries.forEach((e, i) => vectors.set(e.vector, i * dim));
-    const nullRows = new Set(entries.flatMap((e, i) => (e.none ? [i] : [])));
-    const written = new Set(rows.map((r) => r.identifier));
+    const identifiers = entries.map((e) => e.identifier);
+    const written = new Set(identifiers);
     const sources = entries.flatMap((e) => e.sources);
     // source identifiers that were not canonical: their old rows go, unless a row written in this run holds that identifier now
     const stale = [...new Set(sources)].filter((id) => !written.has(id) && !this.ledger.wrote(id));
-    const staleVectors = entries.filter((e) => e.stale).map((e) => e.row.identifier);
+    const staleVectors = entries.filter((e) => e.stale).map((e) => e.identifier);
     this.counts.staleVectors += staleVectors.length;
     if (target) {
       const { store, table, shardTag } = target;
       const { staleAtStart, failedAtStart } = this.options;
       // recorded before the write: a kill between the two leaves a row marked stale that is not, never the reverse
       markVectors(store.path, shardTag, staleVectors, true);
-      await store.upsert(table, v1RowsToArrow(rows, vectors, dim, nullRows));
-      this.ledger.record(rows.map((r) => r.identifier), sources);
-      const refreshed = staleAtStart ? entries.filter((e) => !e.stale && staleAtStart.has(e.row.identifier)).map((e) => e.row.identifier) : [];
+      await store.upsert(table, tableOfBatches(v1Schema(dim), this.batchesOf(entries)));
+      this.ledger.record(identifiers, sources);
+      const refreshed = staleAtStart ? entries.filter((e) => !e.stale && staleAtStart.has(e.identifier)).map((e) => e.identifier) : [];
       markVectors(store.path, shardTag, refreshed, false);
-      if (failedAtStart) recordEmbeddingFailures(store.path, shardTag, rows.filter((r) => failedAtStart.has(r.identifier)).map((r) => ({ identifier: r.identifier })));
+      if (failedAtStart) recordEmbeddingFailures(store.path, shardTag, identifiers.filter((id) => failedAtStart.has(id)).map((identifier) => ({ identifier })));
       // only after the new rows are committed: never drop a v0 row before its v1 row exists
       this.counts.staleIdentifiersRemoved += await store.deleteIdentifiers(table, stale, this.keepOurs);
     }
-    this.counts.written += rows.length;
-    this.options.progress.advance(rows.length);
+    this.counts.written += entries.length;
+    this.options.progress.advance(entries.length);
   }
 
   private async flush(): Promise<void> {
@@ -172,24 +196,23 @@ export class BatchWriter {
     this.buffered = [];
     this.bufferedCount = 0;
     // the last row for an identifier wins; a store may hold one table under several old identifiers
-    const byId = new Map<string, Entry>(this.held.map((e) => [e.row.identifier, e]));
+    const byId = new Map<string, Entry>(this.held.map((e) => [e.identifier, e]));
     for (const r of results) {
       const none = new Set(r.withoutVector ?? []);
-      for (let i = 0; i < r.rows.length; i++) {
-        const earlier = byId.get(r.rows[i].identifier);
-        byId.set(r.rows[i].identifier, {
-          row: r.rows[i],
-          vector: r.vectors.subarray(i * dim, (i + 1) * dim),
-          stale: r.vectorsOf !== "search_text",
-          none: none.has(i),
-          sources: [...(earlier?.sources ?? []), r.sourceIdentifiers[i]],
-        });
-      }
+      const table = r.packed ? unpackV1Rows(r.packed) : undefined;
+      const identifiers = identifiersOf(r);
+      const stale = r.vectorsOf !== "search_text";
+      identifiers.forEach((identifier, i) => {
+        const earlier = byId.get(identifier);
+        const sources = earlier ? [...earlier.sources, r.sourceIdentifiers[i]] : [r.sourceIdentifiers[i]];
+        if (table) byId.set(identifier, { identifier, packed: { table, index: i }, stale, sources });
+        else byId.set(identifier, { identifier, row: { value: r.rows[i], vector: r.vectors.subarray(i * dim, (i + 1) * dim), none: none.has(i) }, stale, sources });
+      });
     }
     // a row going where another table's row still is waits until that row is replaced (swapped identifiers)
     const candidates = [...byId.values()];
     const sources = new Set(candidates.flatMap((e) => e.sources));
-    this.held = candidates.filter((e) => this.occupied(e.row.identifier, sources));
+    this.held = candidates.filter((e) => this.occupied(e.identifier, sources));
     const waiting = new Set(this.held);
     await this.write(candidates.filter((e) => !waiting.has(e)));
     this.failureLog?.record(
@@ -207,7 +230,7 @@ export class BatchWriter {
     let group = this.held;
     for (;;) {
       const sources = new Set(group.flatMap((e) => e.sources));
-      const next = group.filter((e) => !this.occupied(e.row.identifier, sources));
+      const next = group.filter((e) => !this.occupied(e.identifier, sources));
       if (next.length === group.length) break;
       group = next;
     }
@@ -216,7 +239,7 @@ export class BatchWriter {
     this.held = [];
     await this.write(group);
     this.counts.leftPending += left.length;
-    for (const e of left) this.options.progress.warn(`${e.row.identifier} was not written: that identifier still holds another table's row, which this run did not migrate (left pending; re-run once that table is migrated)`);
+    for (const e of left) this.options.progress.warn(`${e.identifier} was not written: that identifier still holds another table's row, which this run did not migrate (left pending; re-run once that table is migrated)`);
   }
 }
 

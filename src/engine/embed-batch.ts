@@ -8,6 +8,7 @@ import type { TextBudget } from "../enrich/search-text.js";
 import type { SourceTable } from "../model.js";
 import { enrichBatch, type EnrichResult, type EnrichTask, type VectorPlan } from "./enrich-batch.js";
 import { markStep } from "./table-guard.js";
+import { packV1Rows } from "../store/packed-rows.js";
 
 export function isLocalPlan(plan: VectorPlan): plan is LocalEmbedderSpec {
   return plan.kind === "hashing" || plan.kind === "onnx";
@@ -26,7 +27,15 @@ export async function enrichAndEmbed(task: EnrichTask): Promise<EnrichResult> {
     result.vectorsOf = "stored";
     result.withoutVector = task.rows.flatMap((r, i) => (r.storedVector && r.storedVector.length === task.vectors.dim ? [] : [i]));
   }
-  return result;
+  return task.pack ? packed(result, task.vectors.dim) : result;
+}
+
+/** The result with its rows and vectors packed into one Arrow batch (`EnrichTask.pack`). */
+function packed(result: EnrichResult, dim: number): EnrichResult {
+  if (result.vectorsOf === "pending") throw new Error("rows waiting for their vectors cannot be packed: the coordinator embeds them");
+  const packedRows = packV1Rows(result.rows, result.vectors, dim, new Set(result.withoutVector ?? []));
+  // summaries serve the coordinator's relationship stage, which has no rows to relate in a packed result
+  return { ...result, rows: [], vectors: new Float32Array(0), withoutVector: undefined, summaries: [], packed: packedRows };
 }
 
 async function embedRows(embedder: LocalEmbedder, result: EnrichResult): Promise<Float32Array> {

@@ -13,6 +13,7 @@ import { viewJoins } from "../relationships/view-joins.js";
 import { hashString } from "../relationships/string-list.js";
 import { openRelationships, referencedRows, relateRows, type Relationships, type SharedRelationships } from "./relationship-stage.js";
 import { markStep, type StepMarker } from "./table-guard.js";
+import type { PackedRows } from "../store/packed-rows.js";
 
 /**
  * How a batch's rows get their vectors: embedded in the worker (hashing or a local ONNX model), on the
@@ -39,6 +40,11 @@ export interface EnrichTask {
   readonly referenced?: readonly string[];
   /** The catalog-wide relationship step's data in shared memory: the worker relates the rows itself. */
   readonly relationships?: SharedRelationships;
+  /**
+   * Send the rows back packed (`EnrichResult.packed`), not as objects: for a pipeline whose coordinator reads
+   * no row's fields (no live statistics, no LLM fallback, vectors made in the worker).
+   */
+  readonly pack?: boolean;
 }
 
 export interface TableFailure {
@@ -50,7 +56,10 @@ export interface TableFailure {
 }
 
 export interface EnrichResult {
+  /** The rows as objects; empty when they are `packed`. */
   readonly rows: V1Row[];
+  /** The rows as an Arrow batch with their vectors (`EnrichTask.pack`); then `rows` and `vectors` are empty. */
+  readonly packed?: PackedRows;
   /** Row-major vectors, `rows.length * dim` floats (zeros until embedded). */
   vectors: Float32Array;
   /**
@@ -75,6 +84,16 @@ export interface EnrichResult {
   readonly dialects: Record<string, number>;
   readonly parsers: Record<string, number>;
   relationships: number;
+}
+
+/** How many rows a result carries, packed or not. */
+export function rowCount(result: EnrichResult): number {
+  return result.packed?.identifiers.length ?? result.rows.length;
+}
+
+/** Each row's (v1) identifier, packed or not. */
+export function identifiersOf(result: EnrichResult): readonly string[] {
+  return result.packed?.identifiers ?? result.rows.map((r) => r.identifier);
 }
 
 const dictionaries = new Map<string, TagDictionary>();

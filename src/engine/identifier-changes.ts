@@ -10,7 +10,7 @@
  * A pipeline stage (main thread) that only looks: rows pass through unchanged.
  */
 import { printable } from "../printable.js";
-import type { EnrichResult } from "./enrich-batch.js";
+import { type EnrichResult, identifiersOf } from "./enrich-batch.js";
 import type { ResultStage } from "./pipeline.js";
 import type { Progress } from "./progress.js";
 
@@ -45,15 +45,15 @@ export function identifierChange(from: string, to: string): "same" | "normalised
 
 export function identifierChangeStage(changes: IdentifierChanges, progress: Progress): ResultStage {
   return (result: EnrichResult): EnrichResult => {
-    result.rows.forEach((row, i) => {
+    identifiersOf(result).forEach((to, i) => {
       const from = result.sourceIdentifiers[i];
-      const kind = identifierChange(from, row.identifier);
+      const kind = identifierChange(from, to);
       if (kind === "same") return;
       changes[kind]++;
-      if (changes.examples.filter((e) => e.kind === kind).length < EXAMPLES_PER_KIND) changes.examples.push({ kind, from, to: row.identifier });
+      if (changes.examples.filter((e) => e.kind === kind).length < EXAMPLES_PER_KIND) changes.examples.push({ kind, from, to });
       if (kind === "rekeyed" && changes.rekeyed === 1) {
         progress.warn(
-          `identifier ${printable(from)} becomes ${printable(row.identifier)}: the v1 key is made of the row's name columns ` +
+          `identifier ${printable(from)} becomes ${printable(to)}: the v1 key is made of the row's name columns ` +
             `(catalog_name, database_name, schema_name, table_name), and they do not spell the stored identifier; ` +
             `every such row is counted in the summary (fill the name columns of the v0 rows to keep their keys)`,
         );

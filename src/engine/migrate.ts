@@ -275,6 +275,8 @@ async function enrichRows(
       tagTermsYaml: options.tagTermsYaml,
       guard,
       relationships,
+      // the LLM fallback rewrites rows on this thread; every other stage reads identifiers only
+      packRows: options.llm === undefined,
     });
     return { counts, llm, queryLog, identifiers };
   } finally {

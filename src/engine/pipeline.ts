@@ -89,6 +89,12 @@ export interface PipelineOptions {
   readonly guard?: TableGuard;
   /** The catalog-wide relationship data in shared memory: the workers relate each batch (and tell `referenced`) themselves. */
   readonly relationships?: SharedRelationships;
+  /**
+   * The stages read no row's fields (only identifiers), nor relate rows the workers did not: the workers may
+   * send their rows packed as Arrow (`EnrichTask.pack`). Taken only where nothing else reads rows on this
+   * thread: no live statistics, vectors made in the workers.
+   */
+  readonly packRows?: boolean;
 }
 
 export interface PipelineCounts {
@@ -187,6 +193,7 @@ export async function runPipeline(
   const scheduler = BoundedScheduler.forWorkers(options.workers);
   const now = Math.floor(Date.now() / 1000);
   const guard = options.guard ?? new TableGuard();
+  const pack = options.packRows === true && (options.statistics === undefined || options.statistics.planOnly !== undefined) && options.vectors.plan.kind !== "remote";
 
   const writer = await BatchWriter.open(
     { target: options.target, dim, writeRows, now, staleAtStart: options.staleAtStart, failedAtStart: options.failedAtStart, progress: options.progress },
@@ -284,6 +291,7 @@ export async function runPipeline(
       catalog: catalogOf?.(rows),
       unread,
       ...(options.relationships ? { relationships: options.relationships } : {}),
+      ...(pack ? { pack } : {}),
     };
   }
 

@@ -155,5 +155,9 @@ export function relateRows(result: EnrichResult, { index, inferred, evidence }: 
 
 /** The main-thread stage: relates the rows the workers did not (or a later stage changed). */
 export function relationshipStage(relationships: Relationships): ResultStage {
-  return (result: EnrichResult): EnrichResult => (result.related !== undefined && result.related.every((r) => r) ? result : relateRows(result, relationships));
+  return (result: EnrichResult): EnrichResult => {
+    if (result.related !== undefined && result.related.every((r) => r)) return result;
+    if (result.packed) throw new Error("a packed result reached the relationship stage unrelated: packed rows are related in the workers");
+    return relateRows(result, relationships);
+  };
 }

@@ -56,10 +56,10 @@ function validity(values: readonly unknown[]): { nullBitmap?: Uint8Array; nullCo
  * its 13.8 busy seconds per 100,000 tables). A UTF-16 code unit takes at most 3 bytes of UTF-8, so the buffer
  * is sized once and Buffer.write (which encodes lone surrogates as U+FFFD, as TextEncoder does) fills it.
  */
-export function utf8Data(values: readonly (string | null)[]): Data<Utf8> {
+export function utf8Data(values: readonly (string | null)[], memory: ByteMemory = freshBytes): Data<Utf8> {
   let units = 0;
   for (const v of values) if (v) units += v.length;
-  const bytes = Buffer.allocUnsafe(units * 3);
+  const bytes = memory(units * 3);
   const valueOffsets = new Int32Array(values.length + 1);
   let at = 0;
   for (let i = 0; i < values.length; i++) {
@@ -71,15 +71,46 @@ export function utf8Data(values: readonly (string | null)[]): Data<Utf8> {
   return makeData({ type: new Utf8(), length: values.length, valueOffsets, data, ...validity(values) });
 }
 
+/** Where a column's bytes go: `bytes` writable bytes that the column keeps as long as it lives. */
+export type ByteMemory = (bytes: number) => Buffer;
+
+const freshBytes: ByteMemory = (bytes) => Buffer.allocUnsafe(bytes);
+
+/**
+ * Memory for columns that live only until they are serialized (packed-rows.ts): one buffer, handed out in
+ * pieces and taken back whole by `reset`, so a batch's text costs no allocation once the buffer is big enough.
+ */
+export class ScratchBytes {
+  private buffer = Buffer.allocUnsafeSlow(1 << 20);
+  private used = 0;
+
+  /** Everything handed out since the last reset is free again (and will be overwritten). */
+  reset(): void {
+    this.used = 0;
+  }
+
+  readonly take: ByteMemory = (bytes) => {
+    if (this.used + bytes > this.buffer.length) {
+      // the pieces handed out so far keep the old buffer until the reset
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, bytes));
+      this.used = 0;
+    }
+    const piece = this.buffer.subarray(this.used, this.used + bytes);
+    // 8-byte aligned, as Arrow buffers like to be
+    this.used += (bytes + 7) & ~7;
+    return piece;
+  };
+}
+
 /** A list-of-utf8 column (business_tags) built the same way. */
-function utf8ListData(field: Field, values: readonly (readonly string[] | null)[]): Data {
+function utf8ListData(field: Field, values: readonly (readonly string[] | null)[], memory: ByteMemory = freshBytes): Data {
   const valueOffsets = new Int32Array(values.length + 1);
   const items: string[] = [];
   values.forEach((list, i) => {
     if (list) for (const item of list) items.push(item);
     valueOffsets[i + 1] = items.length;
   });
-  return makeData({ type: field.type as List<Utf8>, length: values.length, valueOffsets, child: utf8Data(items), ...validity(values) });
+  return makeData({ type: field.type as List<Utf8>, length: values.length, valueOffsets, child: utf8Data(items, memory), ...validity(values) });
 }
 
 function int64Data(values: readonly number[]): Data {
@@ -100,8 +131,9 @@ function tableFrom(schema: Schema, children: Data[], rows: number): Table {
 /**
  * v1 rows plus their vectors (row-major, `rows.length * dim` floats) as one Arrow table in contract order.
  * Rows in `nullRows` get a null vector (they have none: never a zero vector, which no search can rank).
+ * The text columns' bytes come from `memory`.
  */
-export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim: number, nullRows?: ReadonlySet<number>): Table {
+export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim: number, nullRows?: ReadonlySet<number>, memory: ByteMemory = freshBytes): Table {
   if (vectors.length !== rows.length * dim) {
     throw new Error(`vector buffer holds ${vectors.length} floats, expected ${rows.length} x ${dim}`);
   }
@@ -111,8 +143,8 @@ export function v1RowsToArrow(rows: readonly V1Row[], vectors: Float32Array, dim
     if (name === "vector") return fixedSizeVectorData(field, vectors, rows.length, nullRows);
     if (name === "row_count" || name === "last_updated") return int64Data(rows.map((r) => r[name]));
     if (name === "metadata_version") return int32Data(rows.map((r) => r[name]));
-    if (name === "business_tags") return utf8ListData(field, rows.map((r) => r.business_tags));
-    return utf8Data(rows.map((r) => r[name]));
+    if (name === "business_tags") return utf8ListData(field, rows.map((r) => r.business_tags), memory);
+    return utf8Data(rows.map((r) => r[name]), memory);
   });
   return tableFrom(schema, children, rows.length);
 }
