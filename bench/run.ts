@@ -29,6 +29,7 @@ import { writeV0Store } from "../src/store/v0-store.js";
 import { embeddingBench, type EmbeddingFigures } from "./embedding-bench.js";
 import { liveBench } from "./live-bench.js";
 import { stageBench } from "./stage-bench.js";
+import { sampleThreads, type ThreadCpu } from "./thread-cpu.js";
 import { printRelationships, relationshipsBench, relationshipsJson } from "./relationships-bench.js";
 import { syntheticCatalog } from "./synthetic-catalog.js";
 
@@ -63,6 +64,8 @@ interface MigrateRun {
   readonly written: number;
   /** CPU seconds (user + system, every thread) per 1,000 tables written. */
   readonly cpuSecondsPer1000: number;
+  /** The process's CPU seconds by thread (Linux only). */
+  readonly threads?: ThreadCpu;
 }
 
 /**
@@ -99,13 +102,16 @@ async function migrateOnce(source: string, workers: number, scratch: string, tim
   fs.rmSync(store, { recursive: true, force: true });
   await fs.promises.cp(source, store, { recursive: true });
   const started = process.hrtime.bigint();
+  let threads: ThreadCpu | undefined;
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     // through the bin's shebang, as `npx datus-schema` runs it (it sets the allocator's arena cap)
     const child = spawn(CLI, ["migrate", "--db-path", store, "--config", path.join(scratch, "hashing.yml"), "--skip-backup", "--no-index", "--workers", String(workers), "--log-format", "json"]);
+    const stopSampling = child.pid === undefined ? () => undefined : sampleThreads(child.pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", () => (threads = stopSampling()));
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -125,7 +131,7 @@ async function migrateOnce(source: string, workers: number, scratch: string, tim
   }
   fs.rmSync(store, { recursive: true, force: true });
   const written = Number(summary.written);
-  return { workers, seconds, tablesPerSecond: written / seconds, peakRssMiB: Number(summary.peak_rss_kb) / 1024, written, indexSeconds, cpuSecondsPer1000: (1000 * Number(summary.cpu_seconds)) / written };
+  return { workers, seconds, tablesPerSecond: written / seconds, peakRssMiB: Number(summary.peak_rss_kb) / 1024, written, indexSeconds, cpuSecondsPer1000: (1000 * Number(summary.cpu_seconds)) / written, threads };
 }
 
 const CORPUS_FILES: readonly [string, Dialect][] = [
@@ -254,6 +260,13 @@ async function main(): Promise<void> {
   }
 }
 
+/** A run's CPU by thread, in CPU seconds per 1,000 tables written. */
+function perThousand(run: MigrateRun): Record<string, number> {
+  const t = run.threads!;
+  const per = (seconds: number): number => (1000 * seconds) / run.written;
+  return { coordinator: per(t.coordinator), workers: per(t.workers), "V8 platform (background GC)": per(t.v8Platform), LanceDB: per(t.lancedb), other: per(t.other) };
+}
+
 /** The migration figures: parse and write ceilings, then the engine with 1 and 2 workers (hashing embedding). */
 async function migrationBench(scratch: string): Promise<Record<string, unknown>> {
   console.log(`generating a v0 store of ${TABLES.toLocaleString("en-US")} tables ...`);
@@ -288,6 +301,7 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
         `(${Math.round((100 * run.tablesPerSecond) / stages.machineLimit)}% of the machine's limit, ${(run.tablesPerSecond / stages.serial.tablesPerSecond).toFixed(2)}x the serial baseline), ` +
         `${run.cpuSecondsPer1000.toFixed(3)} CPU s per 1,000 tables, peak RSS ${Math.round(run.peakRssMiB)} MiB`,
     );
+    if (run.threads) console.log(`  CPU s per 1,000 tables by thread: ${Object.entries(perThousand(run)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(", ")}`);
     if (run.indexSeconds !== undefined) console.log(`  then the full-text and IVF_PQ vector indexes: ${run.indexSeconds.toFixed(1)} s`);
   }
   fs.rmSync(source, { recursive: true, force: true });
@@ -312,6 +326,7 @@ async function migrationBench(scratch: string): Promise<Record<string, unknown>>
       share_of_machine_limit: Number((r.tablesPerSecond / stages.machineLimit).toFixed(2)),
       ratio_vs_serial_baseline: Number((r.tablesPerSecond / stages.serial.tablesPerSecond).toFixed(2)),
       cpu_seconds_per_1000_tables: Number(r.cpuSecondsPer1000.toFixed(3)),
+      cpu_seconds_per_1000_tables_by_thread: r.threads ? Object.fromEntries(Object.entries(perThousand(r)).map(([k, v]) => [k, Number(v.toFixed(3))])) : null,
       peak_rss_mib: Math.round(r.peakRssMiB),
     })),
     index_build_seconds: parallel.indexSeconds === undefined ? null : Number(parallel.indexSeconds.toFixed(1)),
