@@ -12,5 +12,12 @@
  * `--workers 2`: peak RSS 1,155-1,264 MiB without the flag, 984-1,029 MiB with it. It applies to the worker
  * threads too (their heaps are bounded in pipeline.ts): in a 100,000-table CPU profile it took the main
  * thread's GC from 2.7 to 5.0 s and each worker's from 4.7 to 5.5 s.
+ *
+ * And `--no-parallel-scavenge`: a young-generation collection runs on the thread whose heap it is, not spread
+ * over V8's platform threads. With two workers and the coordinator on two cores there is no idle core to spread
+ * it to: the platform threads took about a quarter of a migration's CPU (bench/thread-cpu.ts). Six alternating
+ * pairs of 100,000-table migrations (`--workers 2`): 20.6 s / 36.5 CPU s on average with it, 21.7 s / 37.9
+ * without; `--workers 1` the same or slightly better. `--single-threaded-gc` and `--no-concurrent-marking`
+ * gained nothing more.
  */
 process.env.LANCE_DEFAULT_IO_BUFFER_SIZE ??= String(32 * 2 ** 20);
