@@ -23,7 +23,7 @@ export interface ThreadCpu {
 interface Seen {
   readonly name: string;
   readonly started: number;
-  ticks: number;
+  readonly ticks: number;
 }
 
 /** Samples `pid`'s threads until `stop` is called; returns their CPU seconds by kind, or undefined off Linux. */
@@ -45,9 +45,8 @@ export function sampleThreads(pid: number): () => ThreadCpu | undefined {
         const fields = stat.slice(close + 2).split(" ");
         const ticks = Number(fields[11]) + Number(fields[12]);
         const started = Number(fields[19]);
-        const known = seen.get(tid);
-        if (known) known.ticks = ticks;
-        else seen.set(tid, { name, started, ticks });
+        // the name is read again each time: the first sample may see the process before its exec (`env`, the shebang's)
+        seen.set(tid, { name, started, ticks });
       } catch {
         // the thread ended between the listing and the read
       }
