@@ -13,14 +13,27 @@ export interface TagContext {
   readonly isReferenced?: boolean;
 }
 
+/**
+ * The words of names split lately. Column names repeat across a catalog (`id`, `name`, `created_at`), and
+ * tagging splits each column's name four or five times (its hits, key-likeness, measure, audit).
+ */
+const wordsOfName = new Map<string, readonly string[]>();
+const NAMES_KEPT = 20_000;
+
 /** Lower-case words of an identifier: `InvoiceLine` -> invoice line, `l_extendedprice` -> l extendedprice. */
-export function identifierWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w !== "");
+export function identifierWords(name: string): readonly string[] {
+  let words = wordsOfName.get(name);
+  if (words === undefined) {
+    words = name
+      .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+      .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== "");
+    if (wordsOfName.size >= NAMES_KEPT) wordsOfName.clear();
+    wordsOfName.set(name, words);
+  }
+  return words;
 }
 
 function commentWords(text: string): string[] {
@@ -42,7 +55,11 @@ interface Matcher {
   readonly long: ReadonlyArray<readonly [string, number]>;
   readonly phrases: ReadonlyArray<readonly [string, number]>;
   readonly temporal: number;
+  /** Rule indexes each word hit lately (words repeat as names do); cleared when it holds WORDS_KEPT. */
+  readonly hitsOfWord: Map<string, readonly number[]>;
 }
+
+const WORDS_KEPT = 20_000;
 
 const compiled = new WeakMap<TagDictionary, Matcher>();
 
@@ -61,18 +78,24 @@ function compile(dictionary: TagDictionary): Matcher {
     }
     for (const p of r.phrases) phrases.push([p, i]);
   });
-  m = { exact, long, phrases, temporal: dictionary.rules.findIndex((r) => r.tag === "temporal") };
+  m = { exact, long, phrases, temporal: dictionary.rules.findIndex((r) => r.tag === "temporal"), hitsOfWord: new Map() };
   compiled.set(dictionary, m);
   return m;
 }
 
 /** Rule indexes hit by one word. */
 function wordHits(m: Matcher, word: string, into: Set<number>): void {
-  const hits = m.exact.get(word) ?? m.exact.get(singular(word));
-  if (hits !== undefined) for (const i of hits) into.add(i);
-  for (const [term, i] of m.long) {
-    if (word.length >= term.length + 3 && (word.startsWith(term) || word.endsWith(term))) into.add(i);
+  let hits = m.hitsOfWord.get(word);
+  if (hits === undefined) {
+    const found = new Set(m.exact.get(word) ?? m.exact.get(singular(word)));
+    for (const [term, i] of m.long) {
+      if (word.length >= term.length + 3 && (word.startsWith(term) || word.endsWith(term))) found.add(i);
+    }
+    hits = [...found];
+    if (m.hitsOfWord.size >= WORDS_KEPT) m.hitsOfWord.clear();
+    m.hitsOfWord.set(word, hits);
   }
+  for (const i of hits) into.add(i);
 }
 
 function textHits(m: Matcher, words: readonly string[], text: string, into: Set<number>): void {
