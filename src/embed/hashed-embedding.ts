@@ -5,49 +5,85 @@
  */
 
 const TOKEN = /[\p{L}\p{N}_]+/gu;
-const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SPACE = 0x20;
+const UNDERSCORE = 0x5f;
 
-/** 32-bit FNV-1a over UTF-16 code units: fast, stable across platforms and releases. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
+/** 32-bit FNV-1a over UTF-16 code units (`text[from..to)`), continued from `h`: fast, stable across platforms and releases. */
+function fnvFold(h: number, text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
-  return h >>> 0;
+  return h;
 }
 
-function features(text: string): string[] {
-  const out: string[] = [];
-  const words = text.toLowerCase().match(TOKEN) ?? [];
-  let prev = "";
-  for (const word of words) {
-    if (CJK.test(word)) {
-      // CJK text has no spaces: characters and character bigrams carry the meaning.
-      const chars = Array.from(word);
-      for (let i = 0; i < chars.length; i++) {
-        out.push(chars[i]);
-        if (i + 1 < chars.length) out.push(chars[i] + chars[i + 1]);
+/** The CJK ideographs the word test looks for (all in the BMP, so a code unit test is a code point test). */
+function isCjk(unit: number): boolean {
+  return (unit >= 0x3400 && unit <= 0x9fff) || (unit >= 0xf900 && unit <= 0xfaff);
+}
+
+/** The end of the code point that starts at `i`. */
+function codePointEnd(text: string, i: number, end: number): number {
+  const unit = text.charCodeAt(i);
+  return unit >= 0xd800 && unit <= 0xdbff && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? i + 2 : i + 1;
+}
+
+/**
+ * Adds each feature's signed hash to `v`. The features: each lower-case word (letters, digits, `_`); the parts
+ * of a snake_case word (`customer_id` also says `customer`); each pair of neighbouring words, joined by a space;
+ * in a word with CJK characters (no spaces: characters carry the meaning), each character and each pair of
+ * neighbouring characters instead of the word. Hashed over the text's own code units: no feature is built as a
+ * string (the sums are of +-1, so the order of features does not change a vector).
+ */
+function addFeatures(text: string, v: Float32Array, dim: number): void {
+  const add = (h: number): void => {
+    const u = h >>> 0;
+    v[u % dim] += (u & 0x80000000) !== 0 ? -1 : 1;
+  };
+  const lower = text.toLowerCase();
+  TOKEN.lastIndex = 0;
+  let prevStart = -1;
+  let prevEnd = -1;
+  for (let m = TOKEN.exec(lower); m !== null; m = TOKEN.exec(lower)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    let cjk = false;
+    for (let i = start; i < end && !cjk; i++) cjk = isCjk(lower.charCodeAt(i));
+    if (cjk) {
+      for (let i = start; i < end; ) {
+        const next = codePointEnd(lower, i, end);
+        add(fnvFold(FNV_OFFSET, lower, i, next));
+        if (next < end) add(fnvFold(FNV_OFFSET, lower, i, codePointEnd(lower, next, end)));
+        i = next;
       }
     } else {
-      out.push(word);
-      // split snake_case so `customer_id` also says `customer`
-      if (word.includes("_")) for (const part of word.split("_")) if (part) out.push(part);
+      add(fnvFold(FNV_OFFSET, lower, start, end));
+      let part = start;
+      let underscore = false;
+      for (let i = start; i <= end; i++) {
+        if (i < end && lower.charCodeAt(i) !== UNDERSCORE) continue;
+        if (i < end) underscore = true;
+        if (underscore && i > part) add(fnvFold(FNV_OFFSET, lower, part, i));
+        part = i + 1;
+      }
     }
-    if (prev) out.push(`${prev} ${word}`);
-    prev = word;
+    if (prevStart >= 0) {
+      let h = fnvFold(FNV_OFFSET, lower, prevStart, prevEnd);
+      h = Math.imul(h ^ SPACE, FNV_PRIME);
+      add(fnvFold(h, lower, start, end));
+    }
+    prevStart = start;
+    prevEnd = end;
   }
-  return out;
 }
 
 /** The hashed embedding of `text` into `dim` floats, unit length (all zeros only for text without tokens). */
 export function hashedTextEmbedding(text: string, dim: number, into?: Float32Array): Float32Array {
   const v = into ?? new Float32Array(dim);
   v.fill(0);
-  for (const f of features(text)) {
-    const h = fnv1a(f);
-    v[h % dim] += (h & 0x80000000) !== 0 ? -1 : 1;
-  }
+  addFeatures(text, v, dim);
   let norm = 0;
   for (let i = 0; i < dim; i++) norm += v[i] * v[i];
   if (norm > 0) {
@@ -56,4 +92,3 @@ export function hashedTextEmbedding(text: string, dim: number, into?: Float32Arr
   }
   return v;
 }
-
