@@ -44,11 +44,12 @@ function addFeatures(text: string, v: Float32Array, dim: number): void {
   };
   const lower = text.toLowerCase();
   TOKEN.lastIndex = 0;
-  let prevStart = -1;
-  let prevEnd = -1;
+  // the previous word's hash, which a word pair's hash continues (undefined before the first word)
+  let prevHash: number | undefined;
   for (let m = TOKEN.exec(lower); m !== null; m = TOKEN.exec(lower)) {
     const start = m.index;
     const end = start + m[0].length;
+    const wordHash = fnvFold(FNV_OFFSET, lower, start, end);
     let cjk = false;
     for (let i = start; i < end && !cjk; i++) cjk = isCjk(lower.charCodeAt(i));
     if (cjk) {
@@ -59,7 +60,7 @@ function addFeatures(text: string, v: Float32Array, dim: number): void {
         i = next;
       }
     } else {
-      add(fnvFold(FNV_OFFSET, lower, start, end));
+      add(wordHash);
       let part = start;
       let underscore = false;
       for (let i = start; i <= end; i++) {
@@ -69,13 +70,8 @@ function addFeatures(text: string, v: Float32Array, dim: number): void {
         part = i + 1;
       }
     }
-    if (prevStart >= 0) {
-      let h = fnvFold(FNV_OFFSET, lower, prevStart, prevEnd);
-      h = Math.imul(h ^ SPACE, FNV_PRIME);
-      add(fnvFold(h, lower, start, end));
-    }
-    prevStart = start;
-    prevEnd = end;
+    if (prevHash !== undefined) add(fnvFold(Math.imul(prevHash ^ SPACE, FNV_PRIME), lower, start, end));
+    prevHash = wordHash;
   }
 }
 
