@@ -76,17 +76,24 @@ export type ByteMemory = (bytes: number) => Buffer;
 
 const freshBytes: ByteMemory = (bytes) => Buffer.allocUnsafe(bytes);
 
+/** What a scratch buffer starts at, and the most it keeps across a reset. */
+const SCRATCH_START = 1 << 20;
+const SCRATCH_KEPT = 64 << 20;
+
 /**
- * Memory for columns that live only until they are serialized (packed-rows.ts): one buffer, handed out in
- * pieces and taken back whole by `reset`, so a batch's text costs no allocation once the buffer is big enough.
+ * Memory for columns that live only until they are serialized (a worker's packed rows, the writer's commit):
+ * one buffer, handed out in pieces and taken back whole by `reset`, so a batch's text costs no allocation
+ * once the buffer is big enough.
  */
 export class ScratchBytes {
-  private buffer = Buffer.allocUnsafeSlow(1 << 20);
+  private buffer = Buffer.allocUnsafeSlow(SCRATCH_START);
   private used = 0;
 
   /** Everything handed out since the last reset is free again (and will be overwritten). */
   reset(): void {
     this.used = 0;
+    // an outsized batch (very long DDL) does not keep its buffer for the rest of the run
+    if (this.buffer.length > SCRATCH_KEPT) this.buffer = Buffer.allocUnsafeSlow(SCRATCH_START);
   }
 
   readonly take: ByteMemory = (bytes) => {
