@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { declaredRelationships } from "../enrich/relationships.js";
-import type { RelationshipEdge, SourceTable } from "../model.js";
+import type { RelationshipEdge, SourceTable, V1Row } from "../model.js";
 import { CatalogIndex, type SharedCatalog, type TableSummary } from "../relationships/catalog-index.js";
 import { fuseRelationships } from "../relationships/fuse.js";
 import { InferredCatalog, type InferredPart, type SharedInferred } from "../relationships/inferred-catalog.js";
@@ -132,7 +132,17 @@ export function referencedRows({ index, inferred }: Relationships): (rows: reado
 /** The result with `relationship_metadata` fused for every row not yet `related`; all rows are related after. */
 export function relateRows(result: EnrichResult, { index, inferred, evidence }: Relationships): EnrichResult {
   let relationships = 0;
-  const rows = result.rows.map((row, i) => {
+  // plain loops, not chained maps: TurboFan inlined `rows.map` over the array its own inlined map had made,
+  // met another array map each batch and threw the whole enrichBatch away (100+ recompiles per 100,000 tables)
+  const rows: V1Row[] = [];
+  const related: boolean[] = [];
+  for (let i = 0; i < result.rows.length; i++) {
+    rows.push(relatedRow(result.rows[i], i));
+    related.push(true);
+  }
+  return { ...result, rows, relationships, related };
+
+  function relatedRow(row: V1Row, i: number): V1Row {
     if (result.related?.[i] === true) {
       if (row.relationship_metadata !== "{}") relationships++;
       return row;
@@ -149,8 +159,7 @@ export function relateRows(result: EnrichResult, { index, inferred, evidence }: 
     });
     if (fused) relationships++;
     return { ...row, relationship_metadata: fused ? JSON.stringify(fused) : "{}" };
-  });
-  return { ...result, rows, relationships, related: rows.map(() => true) };
+  }
 }
 
 /** The main-thread stage: relates the rows the workers did not (or a later stage changed). */
