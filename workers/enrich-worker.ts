@@ -1,7 +1,7 @@
 /** Piscina entry points: thin shells around src/engine. Vector buffers cross back by transfer, not copy. */
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { type EmbeddedTexts, enrichAndEmbed, embedTexts as embedTextsTask, type EmbedTextsTask } from "../src/engine/embed-batch.js";
-import type { EnrichResult, EnrichTask } from "../src/engine/enrich-batch.js";
+import { type EnrichMessage, type EnrichResult, enrichTaskOf } from "../src/engine/enrich-batch.js";
 import { type InferTask, inferRange } from "../src/engine/relationship-stage.js";
 import type { InferredPart } from "../src/relationships/inferred-catalog.js";
 
@@ -17,8 +17,8 @@ function movingBuffers<T>(value: T, buffers: readonly ArrayBufferLike[]): T {
   return move(transferable as unknown as Parameters<typeof move>[0]) as unknown as T;
 }
 
-export default async function enrichWorker(task: EnrichTask): Promise<EnrichResult> {
-  const result = await enrichAndEmbed(task);
+export default async function enrichWorker(message: EnrichMessage): Promise<EnrichResult> {
+  const result = await enrichAndEmbed(enrichTaskOf(message));
   return movingBuffers(result, result.packed ? [result.vectors.buffer, result.packed.ipc.buffer] : [result.vectors.buffer]);
 }
 

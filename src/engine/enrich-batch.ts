@@ -12,6 +12,7 @@ import { summarize, type TableSummary } from "../relationships/catalog-index.js"
 import { viewJoins } from "../relationships/view-joins.js";
 import { hashString } from "../relationships/string-list.js";
 import { openRelationships, referencedRows, relateRows, type Relationships, type SharedRelationships } from "./relationship-stage.js";
+import { sourceRows, type TaskSources } from "./catalog-text.js";
 import { markStep, type StepMarker } from "./table-guard.js";
 import type { PackedRows } from "../store/packed-rows.js";
 
@@ -45,6 +46,16 @@ export interface EnrichTask {
    * no row's fields (no live statistics, no LLM fallback, vectors made in the worker).
    */
   readonly pack?: boolean;
+}
+
+/** An enrich task as the coordinator sends it: its tables as rows, or as positions in a shared catalog batch. */
+export type EnrichMessage = Omit<EnrichTask, "rows"> & TaskSources;
+
+/** Worker side: the task with its tables decoded (only those of a shared batch need it). */
+export function enrichTaskOf(message: EnrichMessage): EnrichTask {
+  if ("rows" in message) return message;
+  const { shared: _shared, ...rest } = message;
+  return { ...rest, rows: sourceRows(message) };
 }
 
 export interface TableFailure {

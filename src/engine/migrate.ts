@@ -13,7 +13,7 @@
 import type * as lancedb from "@lancedb/lancedb";
 import { DatusError } from "../errors.js";
 import { type Dialect, SOURCE_COLUMNS, type SourceTable } from "../model.js";
-import { STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
+import { catalogBatchOf, STORED_FIELD_COLUMNS, sourceTablesOf } from "../store/arrow-rows.js";
 import { readDatusCfg, writeDatusCfg } from "../store/datus-cfg.js";
 import { readEmbeddingFunctions } from "../store/embedding-functions.js";
 import { readEmbeddingFailures, type ReshapeRecord, readState, writeQueryLogRecord, writeState } from "../store/migration-state.js";
@@ -26,6 +26,7 @@ import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import { mineQueryLog, type QueryLogCounts } from "./query-log-mining.js";
 import { PENDING_FILTER, recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./run-record.js";
 import { indexCatalog, inferCatalog } from "./catalog-pass.js";
+import { CatalogRow, catalogTableCount } from "./catalog-text.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-recovery.js";
@@ -220,8 +221,19 @@ async function enrichRows(
   const withStored = filter === undefined && (await snapshot.schema()).fields.some((f) => f.name === "metadata_version");
   const columns = [...SOURCE_COLUMNS, ...(keep ? ["vector"] : []), ...(withStored ? STORED_FIELD_COLUMNS : [])];
   const inShard = options.shard ? shardFilter(options.shard) : () => true;
+  // Rows that bring nothing but their source columns stay bytes in shared memory, as in the catalog pass: this
+  // thread decodes no DDL, and the workers read it from there, not from a clone (live statistics read rows'
+  // fields in a worker, so they get decoded rows).
+  const asBytes = !keep && !withStored && options.statistics === undefined;
   async function* sources(): AsyncGenerator<SourceTable[]> {
-    for await (const batch of scanBatches(snapshot, { columns, filter })) yield sourceTablesOf(batch, keep, withStored).filter(inShard);
+    for await (const batch of scanBatches(snapshot, { columns, filter })) {
+      if (!asBytes) {
+        yield sourceTablesOf(batch, keep, withStored).filter(inShard);
+        continue;
+      }
+      const text = catalogBatchOf(batch);
+      yield Array.from({ length: catalogTableCount(text) }, (_, t) => new CatalogRow(text, t)).filter(inShard);
+    }
   }
   const pool = createEnrichPool(options.workers, options.enrichWorker, { liveTasks: options.statistics !== undefined && options.statistics.planOnly === undefined });
   // a dry run never calls a paid embeddings API

@@ -14,13 +14,14 @@ import { mergeObservedEnums } from "../enrich/observed-enums.js";
 import { PROVENANCE_KEY, type Dialect, type SourceTable, type TableStatistics, type TableStructure, type V1Row } from "../model.js";
 import { type SchemaStore, storedStatistics } from "../store/schema-store.js";
 import { recordEmbeddingFailures } from "../store/migration-state.js";
-import type { EnrichResult, EnrichTask, TableFailure } from "./enrich-batch.js";
+import type { EnrichMessage, EnrichResult, TableFailure } from "./enrich-batch.js";
 import { BatchWriter } from "./batch-writer.js";
 import { BoundedScheduler } from "./bounded-scheduler.js";
 import { LiveWork } from "./live-work.js";
 import type { LiveOutcome } from "./live-task.js";
 import type { Progress } from "./progress.js";
 import type { RowCheck } from "./row-ledger.js";
+import { sourcesOf } from "./catalog-text.js";
 import { TableGuard } from "./table-guard.js";
 import type { VectorSource } from "./vector-source.js";
 import type { SharedRelationships } from "./relationship-stage.js";
@@ -284,9 +285,9 @@ export async function runPipeline(
     writer.add(result);
   }
 
-  function taskOf(rows: readonly SourceTable[], unread?: Record<string, string>): EnrichTask {
+  function taskOf(rows: readonly SourceTable[], unread?: Record<string, string>): EnrichMessage {
     return {
-      rows,
+      ...sourcesOf(rows),
       dialect: options.dialect,
       vectors: options.vectors.plan,
       now,

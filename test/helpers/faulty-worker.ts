@@ -8,7 +8,7 @@
  */
 import enrichWorker, { embed, infer } from "../../workers/enrich-worker.js";
 import { type CatalogTask, catalogSourceTables, summarizeBatch } from "../../src/engine/summarize-batch.js";
-import type { EnrichResult, EnrichTask } from "../../src/engine/enrich-batch.js";
+import { type EnrichMessage, type EnrichResult, type EnrichTask, enrichTaskOf } from "../../src/engine/enrich-batch.js";
 import { markStep } from "../../src/engine/table-guard.js";
 
 const MARK = /\/\* worker: (\w+) \*\//;
@@ -30,7 +30,8 @@ function misbehave(task: Pick<EnrichTask, "rows" | "marker" | "unread">): void {
   });
 }
 
-export default async function faultyEnrichWorker(task: EnrichTask): Promise<EnrichResult> {
+export default async function faultyEnrichWorker(message: EnrichMessage): Promise<EnrichResult> {
+  const task = enrichTaskOf(message);
   misbehave(task);
   return enrichWorker(task);
 }
