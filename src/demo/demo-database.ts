@@ -8,7 +8,7 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { duckdbApi } from "../dialects/duckdb/duckdb-api.js";
 import { DuckDbSource } from "../dialects/duckdb/duckdb-source.js";
 import { queryRows, quoteIdent, quoteLiteral, text } from "../dialects/duckdb/duckdb-sql.js";
 import type { LiveTable } from "../dialects/live-source.js";
@@ -542,7 +542,7 @@ export async function buildDemoDatabase(file: string): Promise<void> {
   await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const building = `${file}.building-${process.pid}`;
   await removeDatabaseFiles(building);
-  const instance = await DuckDBInstance.create(building);
+  const instance = await (await duckdbApi()).DuckDBInstance.create(building);
   try {
     const conn = await instance.connect();
     try {

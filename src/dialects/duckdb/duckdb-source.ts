@@ -6,7 +6,8 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { duckdbApi } from "./duckdb-api.js";
 import { configError, DatusError, describeError } from "../../errors.js";
 import type { SourceTable, TableStatistics } from "../../model.js";
 import type { ProfileRule } from "../column-profile.js";
@@ -78,7 +79,7 @@ export class DuckDbSource implements LiveSource {
       );
     }
     try {
-      const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
+      const instance = await (await duckdbApi()).DuckDBInstance.create(file, { access_mode: "READ_ONLY" });
       return new DuckDbSource(file, instance, options.statementTimeoutMs ?? 120_000);
     } catch (err) {
       throw new DatusError(

@@ -2,8 +2,8 @@
  * DuckDB SQL quirks in one place: identifier and literal quoting, bound parameters, and reading
  * result rows as plain JS values.
  */
-import { VARCHAR } from "@duckdb/node-api";
 import type { DuckDBConnection, DuckDBType, JS } from "@duckdb/node-api";
+import { duckdbApi } from "./duckdb-api.js";
 
 /** A row as `getRowObjectsJS()` returns it. */
 export type Row = Readonly<Record<string, JS>>;
@@ -33,7 +33,10 @@ export async function queryRows(
   params: Readonly<Record<string, string | null>> = {},
 ): Promise<Row[]> {
   const types: Record<string, DuckDBType> = {};
-  for (const key of Object.keys(params)) types[key] = VARCHAR;
+  if (Object.keys(params).length > 0) {
+    const { VARCHAR } = await duckdbApi();
+    for (const key of Object.keys(params)) types[key] = VARCHAR;
+  }
   const reader =
     Object.keys(params).length === 0
       ? await conn.runAndReadAll(sql)
