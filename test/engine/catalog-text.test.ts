@@ -13,31 +13,11 @@ import { CatalogRow, catalogTableCount, sourceRows, sourcesOf, type TaskSources 
 import type { SourceTable, V1Row } from "../../src/model.js";
 import { catalogBatchOf, v1RowsToArrow } from "../../src/store/arrow-rows.js";
 import { tempDir } from "../helpers/env.js";
+import { sampleV1Row } from "../helpers/store-rows.js";
 
 const DIM = 4;
 
-function row(i: number, over: Partial<V1Row> = {}): V1Row {
-  return {
-    identifier: `cat.db.sch.t${i}`,
-    catalog_name: "cat",
-    database_name: "db",
-    schema_name: "sch",
-    table_name: `t${i}`,
-    table_type: "table",
-    definition: `CREATE TABLE t${i} (id INT)`,
-    search_text: `t${i}`,
-    table_comment: "",
-    column_comments: "{}",
-    column_enums: "{}",
-    business_tags: [],
-    row_count: 0,
-    sample_statistics: "{}",
-    relationship_metadata: "{}",
-    metadata_version: 0,
-    last_updated: 0,
-    ...over,
-  };
-}
+const row = sampleV1Row;
 
 // more rows than LanceDB puts in one scanned batch (1,024), so a task can span two of them
 const ROWS: V1Row[] = Array.from({ length: 1500 }, (_, i) =>

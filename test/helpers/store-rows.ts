@@ -1,5 +1,6 @@
 /** Read a store's rows back for assertions (the whole table: tests use small stores). */
 import * as lancedb from "@lancedb/lancedb";
+import type { V1Row } from "../../src/model.js";
 
 export type StoredRow = Record<string, unknown>;
 
@@ -57,4 +58,28 @@ export async function definitionBytes(storePath: string): Promise<Map<string, Bu
     }
   }
   return out;
+}
+
+/** Table `i` of a small store as a v1 row (`cat.db.sch.t<i>`), with `over` on top: for tests that write rows themselves. */
+export function sampleV1Row(i: number, over: Partial<V1Row> = {}): V1Row {
+  return {
+    identifier: `cat.db.sch.t${i}`,
+    catalog_name: "cat",
+    database_name: "db",
+    schema_name: "sch",
+    table_name: `t${i}`,
+    table_type: "table",
+    definition: `CREATE TABLE t${i} (id INT)`,
+    search_text: `t${i}`,
+    table_comment: "",
+    column_comments: "{}",
+    column_enums: "{}",
+    business_tags: [],
+    row_count: 0,
+    sample_statistics: "{}",
+    relationship_metadata: "{}",
+    metadata_version: 1,
+    last_updated: 1_764_547_200,
+    ...over,
+  };
 }

@@ -13,31 +13,11 @@ import { catalogBatchOf, nonCanonicalIdentifiersOf, v0RowsToArrow, v1RowsToArrow
 import { catalogSourceTables } from "../../src/engine/summarize-batch.js";
 import { v1Schema } from "../../src/store/schemas.js";
 import { tempDir } from "../helpers/env.js";
+import { sampleV1Row } from "../helpers/store-rows.js";
 
 const DIM = 4;
 
-function row(i: number, over: Partial<V1Row> = {}): V1Row {
-  return {
-    identifier: `cat.db.sch.t${i}`,
-    catalog_name: "cat",
-    database_name: "db",
-    schema_name: "sch",
-    table_name: `t${i}`,
-    table_type: "table",
-    definition: `CREATE TABLE t${i} (id INT)`,
-    search_text: `t${i}`,
-    table_comment: "",
-    column_comments: "{}",
-    column_enums: "{}",
-    business_tags: [],
-    row_count: 0,
-    sample_statistics: "{}",
-    relationship_metadata: "{}",
-    metadata_version: 1,
-    last_updated: 1_764_547_200,
-    ...over,
-  };
-}
+const row = sampleV1Row;
 
 // values that differ between UTF-16 and UTF-8 in every way a DDL or a comment can hold them
 const ROWS: V1Row[] = [
