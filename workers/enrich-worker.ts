@@ -37,5 +37,8 @@ export function infer(task: InferTask): InferredPart {
 /** Named task `summarize`: the catalog pre-pass (names, columns, keys of each table). */
 export { summarizeCatalog as summarize } from "../src/engine/summarize-batch.js";
 
+/** Named task `coverage`: one batch of the coverage report on a large store. */
+export { coverageOfBatch as coverage } from "../src/engine/coverage-batch.js";
+
 /** Named tasks `statistics` and `checkRelationships`: live-database reads under the coordinator's connection permits. */
 export { statisticsTask as statistics, relationshipCheckTask as checkRelationships } from "../src/engine/live-task.js";

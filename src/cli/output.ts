@@ -193,8 +193,9 @@ export function printImportSummary(o: ImportOutcome, storePath: string, format: 
   sizeLine(size);
 }
 
-export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean): Promise<void> {
-  const { figures, parseFailures, vectors, embeddingFailures, unfinished, queryLog } = await reportStore(storePath, topTags);
+/** `workers`: threads that read a large store (the run's --workers; default the CPU cores). */
+export async function printStoreReport(storePath: string, topTags: number, format: LogFormat, details: boolean, workers?: number): Promise<void> {
+  const { figures, parseFailures, vectors, embeddingFailures, unfinished, queryLog } = await reportStore(storePath, topTags, { workers });
   if (format === "json") {
     out(
       JSON.stringify({

@@ -14,13 +14,17 @@ interface Tasks {
   readonly embed: typeof Worker.embed;
   readonly statistics: typeof Worker.statistics;
   readonly checkRelationships: typeof Worker.checkRelationships;
+  readonly coverage: typeof Worker.coverage;
 }
 
 export type TaskName = keyof Tasks;
 export type TaskInput<N extends TaskName> = Parameters<Tasks[N]>[0];
 export type TaskOutput<N extends TaskName> = Awaited<ReturnType<Tasks[N]>>;
 
-/** Runs task `name` in the pool; `signal` ends it (Piscina terminates its thread and starts another). */
-export function runTask<N extends TaskName>(pool: Piscina, name: N, task: TaskInput<N>, signal?: AbortSignal): Promise<TaskOutput<N>> {
-  return pool.run(task, { name: name === "enrich" ? "default" : name, ...(signal === undefined ? {} : { signal }) });
+/**
+ * Runs task `name` in the pool; `signal` ends it (Piscina terminates its thread and starts another). The
+ * buffers of `transfer` move to the worker (unusable here after), instead of being copied.
+ */
+export function runTask<N extends TaskName>(pool: Piscina, name: N, task: TaskInput<N>, signal?: AbortSignal, transfer?: readonly ArrayBuffer[]): Promise<TaskOutput<N>> {
+  return pool.run(task, { name: name === "enrich" ? "default" : name, ...(signal === undefined ? {} : { signal }), ...(transfer === undefined ? {} : { transferList: [...transfer] }) });
 }

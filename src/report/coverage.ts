@@ -83,19 +83,36 @@ export interface CoverageFigures {
 
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** What a counter holds, as plain data: a part of a store counted apart (in a worker), for `absorb`. */
+export interface CoveragePart {
+  readonly total: number;
+  readonly parseErrors: number;
+  readonly filled: readonly (readonly [MetricKey, number])[];
+  readonly lacking: readonly (readonly [MetricKey, readonly string[]])[];
+  readonly sources: readonly (readonly [string, number])[];
+  readonly tags: readonly (readonly [string, number])[];
+  readonly malformed: readonly (readonly [JsonField, number])[];
+}
+
 export class CoverageCounter {
   private total = 0;
   private parseErrors = 0;
   private readonly lackingCap: number;
+  private readonly firstRow: number;
   private readonly filled = new Map<MetricKey, number>();
   private readonly lacking = new Map<MetricKey, string[]>();
   private readonly sources = new Map<string, number>();
   private readonly tags = new Map<string, number>();
   private readonly malformed = new Map<JsonField, number>();
 
-  /** `lackingCap`: identifiers kept per field for `--details` (0 keeps none; the counts stay exact). */
-  constructor(options: { readonly lackingCap?: number } = {}) {
+  /**
+   * `lackingCap`: identifiers kept per field for `--details` (0 keeps none; the counts stay exact).
+   * `firstRow`: rows of the store before the first this counter sees (a part counted apart), so a row with
+   * neither identifier nor table name is named by its place in the whole store.
+   */
+  constructor(options: { readonly lackingCap?: number; readonly firstRow?: number } = {}) {
     this.lackingCap = options.lackingCap ?? DEFAULT_LACKING_CAP;
+    this.firstRow = options.firstRow ?? 0;
     for (const { key } of COVERAGE_METRICS) {
       this.filled.set(key, 0);
       this.lacking.set(key, []);
@@ -106,7 +123,7 @@ export class CoverageCounter {
   add(row: ReportRow): void {
     this.total += 1;
     if (row.parse_error !== undefined && row.parse_error !== "") this.parseErrors += 1;
-    const id = row.identifier || row.table_name || `(row ${this.total})`;
+    const id = row.identifier || row.table_name || `(row ${this.firstRow + this.total})`;
 
     const tags = distinctTags(row.business_tags);
     for (const tag of tags) bump(this.tags, tag);
@@ -124,6 +141,32 @@ export class CoverageCounter {
     this.count("relationship_metadata", hasRelationships, id);
     this.count("row_count", row.row_count !== null && row.row_count > 0, id);
     this.count("sample_statistics", hasContent(this.readJson(row, "sample_statistics")), id);
+  }
+
+  part(): CoveragePart {
+    return {
+      total: this.total,
+      parseErrors: this.parseErrors,
+      filled: [...this.filled],
+      lacking: [...this.lacking],
+      sources: [...this.sources],
+      tags: [...this.tags],
+      malformed: [...this.malformed],
+    };
+  }
+
+  /** Counts `part` as the rows that come after every row counted so far (the lacking identifiers keep that order). */
+  absorb(part: CoveragePart): void {
+    this.total += part.total;
+    this.parseErrors += part.parseErrors;
+    for (const [key, n] of part.filled) this.filled.set(key, (this.filled.get(key) ?? 0) + n);
+    for (const [key, ids] of part.lacking) {
+      const lacking = this.lacking.get(key);
+      if (lacking !== undefined) lacking.push(...ids.slice(0, Math.max(0, this.lackingCap - lacking.length)));
+    }
+    for (const [source, n] of part.sources) this.sources.set(source, (this.sources.get(source) ?? 0) + n);
+    for (const [tag, n] of part.tags) this.tags.set(tag, (this.tags.get(tag) ?? 0) + n);
+    for (const [field, n] of part.malformed) this.malformed.set(field, (this.malformed.get(field) ?? 0) + n);
   }
 
   /** The figures so far; `topTags` is `--top-tags` (a whole number ≥ 0). */

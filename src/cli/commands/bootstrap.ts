@@ -105,7 +105,7 @@ export const bootstrapCommand = {
           progress: ctx.progress,
         });
         printImportSummary(outcome, ctx.storePath, ctx.logFormat, { before: bytesBefore, after: directoryBytes(ctx.storePath) });
-        await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
+        await printStoreReport(ctx.storePath, 10, ctx.logFormat, false, ctx.workers);
         return outcome.counts.interrupted ? 130 : reportEmbeddingFailures(outcome.counts.embeddingFailureCount, ctx.logFormat);
       } finally {
         lock?.release();

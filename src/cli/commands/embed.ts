@@ -48,7 +48,7 @@ export const embedCommand = {
         progress: ctx.progress,
       }).finally(() => lock?.release());
       printEmbedSummary(outcome, ctx.logFormat);
-      if (outcome.status !== "nothing-to-do") await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
+      if (outcome.status !== "nothing-to-do") await printStoreReport(ctx.storePath, 10, ctx.logFormat, false, ctx.workers);
       return outcome.status === "interrupted" ? 130 : outcome.failedCount > 0 ? 1 : 0;
     }),
 };

@@ -245,7 +245,7 @@ async function runMigrate(argv: MigrateArgs): Promise<number> {
     await live?.close();
     await llm?.close();
   }
-  if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false);
+  if (!dryRun) await printStoreReport(ctx.storePath, 10, ctx.logFormat, false, ctx.workers);
   if (signal.aborted || migrated?.status === "interrupted" || imported?.counts.interrupted) return 130;
   return reportEmbeddingFailures((migrated?.counts?.embeddingFailureCount ?? 0) + (imported?.counts.embeddingFailureCount ?? 0), ctx.logFormat);
 }
