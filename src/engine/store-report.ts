@@ -5,7 +5,7 @@
 import { DatusError } from "../errors.js";
 import type * as lancedb from "@lancedb/lancedb";
 import type { RecordBatch } from "apache-arrow";
-import { CoverageCounter, type CoverageFigures, type CoveragePart, DEFAULT_LACKING_CAP, type ParseFailure as ReportedParseFailure, type VectorFigures } from "../report/coverage.js";
+import { CoverageCounter, type CoverageFigures, type CoveragePart, DEFAULT_LACKING_CAP, type ParseFailure as ReportedParseFailure, type ReportRow, type VectorFigures } from "../report/coverage.js";
 import { reportRowsOf } from "../store/arrow-rows.js";
 import { batchesIpc } from "../store/packed-rows.js";
 import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
@@ -55,18 +55,24 @@ export interface ReportOptions {
   readonly parallelFrom?: number;
 }
 
-/** v1 rows of `batch` whose vectors are stale (none is read when nothing is stale). */
+function isStaleV1(row: ReportRow, stale: ReadonlySet<string>): boolean {
+  return row.metadata_version === 1 && row.identifier !== null && stale.has(row.identifier);
+}
+
+/** v1 rows of `batch` whose vectors are stale (the batch is not read when nothing is stale). */
 function staleV1Rows(batch: RecordBatch, stale: ReadonlySet<string>): number {
   if (stale.size === 0) return 0;
-  return reportRowsOf(batch).filter((row) => row.metadata_version === 1 && row.identifier !== null && stale.has(row.identifier)).length;
+  return reportRowsOf(batch).filter((row) => isStaleV1(row, stale)).length;
 }
 
 async function countHere(table: lancedb.Table, columns: readonly string[], stale: ReadonlySet<string>): Promise<{ counter: CoverageCounter; v1Stale: number }> {
   const counter = new CoverageCounter();
   let v1Stale = 0;
   for await (const batch of scanBatches(table, { columns })) {
-    for (const row of reportRowsOf(batch)) counter.add(row);
-    v1Stale += staleV1Rows(batch, stale);
+    for (const row of reportRowsOf(batch)) {
+      counter.add(row);
+      if (isStaleV1(row, stale)) v1Stale++;
+    }
   }
   return { counter, v1Stale };
 }
