@@ -17,11 +17,11 @@
  * - After a 401, 403 or 404 every later batch fails at once, without a request, with the same reason.
  * - The API key is never part of a message.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { ModelConfig } from "../config/load-config.js";
 import { DatusError, configError, usageError } from "../errors.js";
-import { abortable, apiFailure, apiRootFor, apiUrl, failureHint, redact, sdkClient, snippet } from "../llm/openai-api.js";
+import { abortable, abortError, apiFailure, apiRootFor, apiUrl, failureHint, redact, sdkClient, snippet } from "../llm/openai-api.js";
 
 export interface OpenAiEmbedderOptions {
   /** agent.models[target_model]: its base_url and api_key (its `model`, the chat model, is not used). */
@@ -71,7 +71,7 @@ export class OpenAiEmbedder {
   private readonly opts: OpenAiEmbedderOptions;
   private readonly keyPath: string;
   private readonly url: string;
-  private readonly sdk: OpenAI;
+  private readonly sdk: Promise<OpenAI>;
   private readonly limit: LimitFunction;
   private brokenFailure: RequestFailure | undefined;
 
@@ -157,7 +157,7 @@ export class OpenAiEmbedder {
   /** The normalised vectors of `texts`, row-major; a RequestFailure otherwise (a DatusError when cancelled). */
   private async request(texts: readonly string[]): Promise<Float32Array> {
     const { signal, embeddingModel } = this.opts;
-    if (signal?.aborted) throw this.failure(new OpenAI.APIUserAbortError());
+    if (signal?.aborted) throw this.failure(abortError());
     if (this.brokenFailure !== undefined) throw this.brokenFailure;
     const body: OpenAI.EmbeddingCreateParams = {
       model: embeddingModel,
@@ -167,7 +167,8 @@ export class OpenAiEmbedder {
     if (takesDimensions(embeddingModel)) body.dimensions = this.dim;
     let answer: unknown;
     try {
-      answer = await abortable(this.sdk.embeddings.create(body, { signal }), signal);
+      const sdk = await this.sdk;
+      answer = await abortable(sdk.embeddings.create(body, { signal }), signal);
     } catch (err) {
       throw this.failure(err);
     }

@@ -19,9 +19,30 @@
  * - A failure is translated into what a user can act on (`ApiFailure`, `failureHint`); the API key is never
  *   part of a message, even when a server echoes it.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ModelConfig } from "../config/load-config.js";
 import { configError, describeError } from "../errors.js";
+
+type OpenAiSdk = typeof import("openai");
+
+let loading: Promise<OpenAiSdk> | undefined;
+let loaded: OpenAiSdk["default"] | undefined;
+
+/** The `openai` SDK, loaded when a client first needs it: it takes about 0.1 s to load, and most runs call no API. */
+function openaiSdk(): Promise<OpenAiSdk["default"]> {
+  loading ??= import("openai");
+  return loading.then((m) => (loaded = m.default));
+}
+
+/** The SDK's error for a cancelled call (a plain AbortError before the SDK is loaded: nothing of it ran then). */
+export function abortError(): Error {
+  return loaded ? new loaded.APIUserAbortError() : new DOMException("cancelled", "AbortError");
+}
+
+/** The SDK's 400 (an error thrown before the SDK was loaded is not one). */
+export function isBadRequest(err: unknown): boolean {
+  return loaded !== undefined && err instanceof loaded.BadRequestError;
+}
 
 const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = {
   openai: "https://api.openai.com/v1",
@@ -117,8 +138,17 @@ export interface SdkClientOptions {
   readonly onAttempt?: (outcome: number | "timeout") => void;
 }
 
-/** The SDK client of a model entry's API root. */
-export function sdkClient(model: ModelConfig, root: ApiRoot, opts: SdkClientOptions): OpenAI {
+/**
+ * The SDK client of a model entry's API root, once the SDK is loaded. A failure to make it is kept for the
+ * first call that awaits it (never an unhandled rejection).
+ */
+export function sdkClient(model: ModelConfig, root: ApiRoot, opts: SdkClientOptions): Promise<OpenAI> {
+  const client = openaiSdk().then((OpenAI) => newClient(OpenAI, model, root, opts));
+  client.catch(() => undefined);
+  return client;
+}
+
+function newClient(OpenAI: OpenAiSdk["default"], model: ModelConfig, root: ApiRoot, opts: SdkClientOptions): OpenAI {
   const capMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const countingFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     opts.onRequest?.();
@@ -158,7 +188,7 @@ export function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise
   // after an abort the SDK's promise still settles (after its wait): nothing is left to report then
   promise.catch(() => undefined);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new OpenAI.APIUserAbortError());
+    const onAbort = (): void => reject(abortError());
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     void promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
@@ -201,17 +231,18 @@ export function apiFailure(err: unknown, opts: { readonly timeoutMs: number; rea
     retryable,
     breaksClient: status !== undefined && BREAKING_STATUS.has(status),
   });
-  if (opts.signal?.aborted || err instanceof OpenAI.APIUserAbortError) return failure("cancelled", "cancelled", false);
+  const OpenAI = loaded;
+  if (opts.signal?.aborted || (OpenAI !== undefined && err instanceof OpenAI.APIUserAbortError)) return failure("cancelled", "cancelled", false);
   // the second: a body that did not arrive in time (not retried by the SDK, which reads bodies after its retries)
-  if (err instanceof OpenAI.APIConnectionTimeoutError || (err instanceof DOMException && err.name === "TimeoutError")) {
+  if ((OpenAI !== undefined && err instanceof OpenAI.APIConnectionTimeoutError) || (err instanceof DOMException && err.name === "TimeoutError")) {
     return failure("timeout", `no answer within ${opts.timeoutMs} ms`, true);
   }
-  if (err instanceof OpenAI.APIConnectionError) {
+  if (OpenAI !== undefined && err instanceof OpenAI.APIConnectionError) {
     const cause = (err as { cause?: unknown }).cause ?? err;
     const inner = (cause as { cause?: unknown }).cause;
     return failure("network", `request failed: ${describeError(cause)}${inner === undefined ? "" : ` (${describeError(inner)})`}`, true);
   }
-  if (err instanceof OpenAI.APIError && err.status !== undefined) {
+  if (OpenAI !== undefined && err instanceof OpenAI.APIError && err.status !== undefined) {
     // the SDK's message is "<status> <the error body's message, or the body>", or "<status> status code (no body)"
     const text = snippet(err.message.replace(/^\d+ /, "").replace(/^status code \(no body\)$/, ""));
     const retryable = err.status === 408 || err.status === 409 || err.status === 429 || err.status >= 500;

@@ -15,10 +15,10 @@
  * - Errors are `DatusError("source", ...)` whose hint names the `agent.models.<key>` entry. The API key is
  *   never part of a message.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ModelConfig } from "../config/load-config.js";
 import { DatusError } from "../errors.js";
-import { abortable, apiFailure, type ApiFailure, apiRoot, apiRootFor, apiUrl, failureHint, sdkClient, snippet } from "./openai-api.js";
+import { abortable, apiFailure, type ApiFailure, apiRoot, apiRootFor, apiUrl, failureHint, isBadRequest, sdkClient, snippet } from "./openai-api.js";
 
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant";
@@ -73,7 +73,7 @@ export class OpenAiChatClient {
   readonly url: string;
   private readonly opts: ChatClientOptions;
   private readonly keyPath: string;
-  private readonly sdk: OpenAI;
+  private readonly sdk: Promise<OpenAI>;
   private jsonMode = true;
   private brokenError: DatusError | undefined;
 
@@ -98,7 +98,7 @@ export class OpenAiChatClient {
       try {
         return await this.ask(request.messages, json);
       } catch (err) {
-        if (!json || !(err instanceof OpenAI.BadRequestError)) throw err;
+        if (!json || !isBadRequest(err)) throw err;
       }
       // the server may not know response_format: ask once more without it (not counted as a retry)
       const content = await this.ask(request.messages, false);
@@ -111,8 +111,9 @@ export class OpenAiChatClient {
 
   private async ask(messages: readonly ChatMessage[], json: boolean): Promise<string> {
     const { model, signal } = this.opts;
+    const sdk = await this.sdk;
     const completion: unknown = await abortable(
-      this.sdk.chat.completions.create(
+      sdk.chat.completions.create(
         { model: model.model, messages: [...messages], temperature: 0, ...(json ? { response_format: { type: "json_object" as const } } : {}) },
         { signal },
       ),
