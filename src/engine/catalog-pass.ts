@@ -12,7 +12,7 @@ import { InferredCatalog, type InferredPart } from "../relationships/inferred-ca
 import type { JoinEvidence } from "../relationships/query-log.js";
 import { catalogBatchOf } from "../store/arrow-rows.js";
 import { scanBatches } from "../store/schema-store.js";
-import { CatalogRow, catalogTableAt, catalogTableCount } from "./catalog-text.js";
+import { catalogRows, catalogTableAt } from "./catalog-text.js";
 import type { Progress } from "./progress.js";
 import type { TableGuard } from "./table-guard.js";
 import { runTask } from "./worker-tasks.js";
@@ -33,7 +33,7 @@ export async function indexCatalog(pool: Piscina, table: lancedb.Table, dialect:
       if (signal?.aborted || scheduler.stopped) break;
       // the batch stays bytes in shared memory: this thread holds no JS string of it while the workers read it
       const text = catalogBatchOf(batch);
-      const rows = Array.from({ length: catalogTableCount(text) }, (_, t) => new CatalogRow(text, t));
+      const rows = catalogRows(text);
       await scheduler.start(async () => {
         const { done, setAside } = await guard.run(rows, (part, marker, abort) => runTask(pool, "summarize", { text, tables: part.map((r) => r.at), dialect, marker }, abort));
         for (const { result } of done) for (const s of result) index.add(s);

@@ -94,6 +94,11 @@ export class CatalogRow implements SourceTable {
   }
 }
 
+/** Every table of a batch, as the coordinator holds them while the workers read the batch. */
+export function catalogRows(text: CatalogText): CatalogRow[] {
+  return Array.from({ length: catalogTableCount(text) }, (_, t) => new CatalogRow(text, t));
+}
+
 /**
  * The tables of a task as a worker is sent them: the shared batches they are rows of, with their positions,
  * when they are all `CatalogRow`s (in order, a batch per run of rows of it); else the rows themselves.

@@ -26,7 +26,7 @@ import type { LlmDdlParser } from "../llm/llm-ddl-parser.js";
 import { mineQueryLog, type QueryLogCounts } from "./query-log-mining.js";
 import { PENDING_FILTER, recordBeforeFirstWrite, sameMetadata, v1Metadata, writtenVectors } from "./run-record.js";
 import { indexCatalog, inferCatalog } from "./catalog-pass.js";
-import { CatalogRow, catalogTableCount } from "./catalog-text.js";
+import { catalogRows } from "./catalog-text.js";
 import { type EmbeddingPlan, refuseMismatch, vectorMismatches, vectorSourceFor } from "./embedding-plan.js";
 import { buildSearchIndexes, type IndexPolicy } from "./search-indexes.js";
 import { type LlmRecoveryCounts, llmRecoveryStage, noLlmRecovery } from "./llm-recovery.js";
@@ -231,8 +231,7 @@ async function enrichRows(
         yield sourceTablesOf(batch, keep, withStored).filter(inShard);
         continue;
       }
-      const text = catalogBatchOf(batch);
-      yield Array.from({ length: catalogTableCount(text) }, (_, t) => new CatalogRow(text, t)).filter(inShard);
+      yield catalogRows(catalogBatchOf(batch)).filter(inShard);
     }
   }
   const pool = createEnrichPool(options.workers, options.enrichWorker, { liveTasks: options.statistics !== undefined && options.statistics.planOnly === undefined });
