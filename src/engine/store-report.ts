@@ -6,8 +6,8 @@ import { DatusError } from "../errors.js";
 import type * as lancedb from "@lancedb/lancedb";
 import type { RecordBatch } from "apache-arrow";
 import { CoverageCounter, type CoverageFigures, type CoveragePart, DEFAULT_LACKING_CAP, type ParseFailure as ReportedParseFailure, type ReportRow, type VectorFigures } from "../report/coverage.js";
-import { reportRowsOf } from "../store/arrow-rows.js";
-import { batchesIpc } from "../store/packed-rows.js";
+import { reportRowsOf, v1IdentifiersOf } from "../store/arrow-rows.js";
+import { scannedBatchesIpc } from "../store/lancedb-arrow.js";
 import { cfgIdentity, readDatusCfg } from "../store/datus-cfg.js";
 import { type QueryLogRecord, readEmbeddingFailures, readParseFailures, readQueryLogRecord, readState, type ParseFailure } from "../store/migration-state.js";
 import { scanBatches, SchemaStore } from "../store/schema-store.js";
@@ -59,10 +59,10 @@ function isStaleV1(row: ReportRow, stale: ReadonlySet<string>): boolean {
   return row.metadata_version === 1 && row.identifier !== null && stale.has(row.identifier);
 }
 
-/** v1 rows of `batch` whose vectors are stale (the batch is not read when nothing is stale). */
+/** v1 rows of `batch` whose vectors are stale (only their identifiers are read, and only when something is stale). */
 function staleV1Rows(batch: RecordBatch, stale: ReadonlySet<string>): number {
   if (stale.size === 0) return 0;
-  return reportRowsOf(batch).filter((row) => isStaleV1(row, stale)).length;
+  return v1IdentifiersOf(batch).filter((id) => stale.has(id)).length;
 }
 
 async function countHere(table: lancedb.Table, columns: readonly string[], stale: ReadonlySet<string>): Promise<{ counter: CoverageCounter; v1Stale: number }> {
@@ -95,7 +95,7 @@ async function countInPool(table: lancedb.Table, columns: readonly string[], sta
   let heldRows = 0;
   const send = async (): Promise<void> => {
     const index = batches++;
-    const ipc = batchesIpc(held);
+    const ipc = scannedBatchesIpc(held);
     const task = { ipc, firstRow, lackingCap: DEFAULT_LACKING_CAP };
     firstRow += heldRows;
     held = [];
@@ -137,9 +137,9 @@ export async function reportStore(storePath: string, topTags: number, options: R
   const rows = await table.countRows();
   const { counter, v1Stale } =
     rows >= (options.parallelFrom ?? PARALLEL_FROM_ROWS) ? await countInPool(table, columns, stale, options.workers ?? defaultWorkers()) : await countHere(table, columns, stale);
-  const v1 = counter.result(0).metrics.v1_records.filled;
   // an empty table is reported as such (0 of 0), not as a failure: a bootstrap of an empty schema made it
   const figures = counter.result(topTags);
+  const v1 = figures.metrics.v1_records.filled;
   let vectors: VectorFigures | undefined;
   if (present.has("vector")) {
     const v1None = present.has("metadata_version") ? await table.countRows("metadata_version = 1 AND vector IS NULL") : 0;

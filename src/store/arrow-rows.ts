@@ -494,6 +494,21 @@ export function reportRowsOf(batch: RecordBatch): ReportRow[] {
   return out;
 }
 
+/** The identifiers of a batch's v1 rows (metadata_version 1), read as the report reads them; nothing else is decoded. */
+export function v1IdentifiersOf(batch: RecordBatch): string[] {
+  const version = batch.getChild("metadata_version");
+  if (!version) return [];
+  const identifier = textColumn(batch, "identifier", LENIENT_UTF8);
+  const out: string[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const v = version.get(i) as number | bigint | null;
+    if (v === null || Number(v) !== 1) continue;
+    const id = identifier(i);
+    if (id !== null) out.push(id);
+  }
+  return out;
+}
+
 /** A utf8 or binary column's bytes, read in place: value i is `values[start(i) .. end(i))`, a null value empty. */
 interface RawText {
   readonly values: Uint8Array;
