@@ -7,7 +7,7 @@ import { reportRowsOf } from "../store/arrow-rows.js";
 import { batchesOfIpc } from "../store/packed-rows.js";
 
 export interface CoverageTask {
-  /** The batches (`batchesIpc`), moved to the worker. */
+  /** The batches (`scannedBatchesIpc`), moved to the worker. */
   readonly ipc: Uint8Array;
   /** Rows of the store before these, in scan order. */
   readonly firstRow: number;

@@ -7,18 +7,15 @@
  * A migrated v0 table keeps its columns where they were and gets the v1 columns after them (so `vector`
  * stands before `search_text`): LanceDB and the Datus agent match columns by name on every read and write.
  */
-import { createRequire } from "node:module";
 import type * as lancedb from "@lancedb/lancedb";
 import type * as ArrowTypes from "apache-arrow";
 import { SOURCE_COLUMNS, V1_COLUMNS } from "../model.js";
+import { lancedbArrow } from "./lancedb-arrow.js";
 import { withCommitRetries } from "./schema-store.js";
 import { vectorDimension } from "./schemas.js";
 
-/**
- * The Arrow classes LanceDB's Node client checks schemas against with `instanceof`: its CommonJS build. The
- * ESM build this project imports elsewhere has its own classes, which LanceDB rejects or misreads.
- */
-const arrow = createRequire(import.meta.url)("apache-arrow") as typeof ArrowTypes;
+/** The Arrow classes LanceDB's Node client checks schemas against with `instanceof` (lancedb-arrow.ts). */
+const arrow = lancedbArrow();
 
 const VECTOR_NEW = "vector__datus_schema_new";
 const VECTOR_OLD = "vector__datus_schema_old";

@@ -6,8 +6,6 @@
  *
  * The one part of the store layer a worker loads: Arrow encoding only (apache-arrow), never LanceDB.
  */
-import { createRequire } from "node:module";
-import type * as ArrowTypes from "apache-arrow";
 import { RecordBatch, type Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import type { V1Row } from "../model.js";
 import { ScratchBytes, v1RowsToArrow } from "./arrow-rows.js";
@@ -60,24 +58,7 @@ export function tableOfBatches(schema: Schema, batches: readonly RecordBatch[]):
   return new Table(schema, batches.map((b) => (b.schema === schema ? b : new RecordBatch(schema, b.data))));
 }
 
-let scannedArrow: typeof ArrowTypes | undefined;
-
-/**
- * apache-arrow as LanceDB (CommonJS) loads it: a second copy of the classes next to this module's (ESM), and
- * the batches LanceDB scans are of its RecordBatch (an ESM Table would not know them as batches). Loaded on
- * first use: the workers, which load this module too, never need it.
- */
-function arrowOfScans(): typeof ArrowTypes {
-  return (scannedArrow ??= createRequire(import.meta.url)("apache-arrow") as typeof ArrowTypes);
-}
-
-/** Scanned batches (of one schema) as one IPC stream, to hand to a worker by transfer (the coverage report's parts). */
-export function batchesIpc(batches: readonly RecordBatch[]): Uint8Array {
-  const arrow = batches[0] instanceof RecordBatch ? { Table, tableToIPC } : arrowOfScans();
-  return arrow.tableToIPC(new arrow.Table(batches as never), "stream");
-}
-
-/** Worker side of `batchesIpc`: the batches again. */
+/** Worker side of `scannedBatchesIpc` (lancedb-arrow.ts): the batches again. */
 export function batchesOfIpc(ipc: Uint8Array): RecordBatch[] {
   return tableFromIPC(ipc).batches;
 }
