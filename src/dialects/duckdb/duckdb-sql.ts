@@ -32,13 +32,14 @@ export async function queryRows(
   sql: string,
   params: Readonly<Record<string, string | null>> = {},
 ): Promise<Row[]> {
+  const keys = Object.keys(params);
   const types: Record<string, DuckDBType> = {};
-  if (Object.keys(params).length > 0) {
+  if (keys.length > 0) {
     const { VARCHAR } = await duckdbApi();
-    for (const key of Object.keys(params)) types[key] = VARCHAR;
+    for (const key of keys) types[key] = VARCHAR;
   }
   const reader =
-    Object.keys(params).length === 0
+    keys.length === 0
       ? await conn.runAndReadAll(sql)
       : await conn.runAndReadAll(sql, { ...params }, types);
   return reader.getRowObjectsJS();
